@@ -1,0 +1,343 @@
+"""Deterministic, realistic demo data for East Kazakhstan: applicants, cooperatives, registry facts.
+
+Everything is plain dicts of str and int, built from one ``random.Random(seed)``,
+so the same seed always gives the same data (no set or hash order leaks into the
+output). Amounts and hectares are decimal strings with two places, never floats.
+
+Nothing here is real. IINs and BINs pass the control-digit check but were never
+issued. Cadastral numbers follow the national "RR-DDD-QQQ-PPP" pattern with the
+region's code 05, but their district part is derived from the KATO code, not taken
+from the land cadastre's own list.
+
+A deterministic minority fails the usual eligibility checks (herds of 1-4 head,
+animals not all identified, tax arrears), so that demos show both outcomes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TypedDict
+
+from subsidy.applicants.ids import make_bin, make_iin
+from subsidy.demo import names
+from subsidy.districts.data import CITY_CODES, DISTRICTS
+
+DEFAULT_SEED = 2026
+KIND_COUNTS = {"individual": 100, "peasant_farm": 65, "legal_entity": 35}
+COOPERATIVE_COUNT = 31
+MEMBERS_MIN, MEMBERS_MAX = 5, 15
+SMALL_HERDS, PARTLY_IDENTIFIED, DEBTORS = 14, 14, 12
+SPECIES = ("cattle", "sheep", "horses")
+
+# Head counts per plot of each species, by kind of applicant: a household keeps a few
+# cows, a peasant farm tens to hundreds, an agricultural company hundreds to thousands.
+HEADS = {
+    "individual": {"cattle": (5, 40), "sheep": (20, 150), "horses": (3, 25)},
+    "peasant_farm": {"cattle": (20, 250), "sheep": (50, 900), "horses": (10, 120)},
+    "legal_entity": {"cattle": (100, 1200), "sheep": (300, 5000), "horses": (30, 400)},
+}
+# Hectares of one plot, in hundredths of a hectare.
+PLOT_HUNDREDTHS = {
+    "individual": (50, 3_000),
+    "peasant_farm": (1_500, 120_000),
+    "legal_entity": (15_000, 1_200_000),
+}
+# Share of each kind that keeps no animals (crop growing only).
+CROP_ONLY = {"individual": 0.05, "peasant_farm": 0.15, "legal_entity": 0.25}
+KAZAKH_SHARE = 0.65  # roughly the region's population since the 2022 split
+CADASTRAL_REGION = "05"
+_SONS_PATRONYMICS = tuple(son for son, _ in names.RUSSIAN_PATRONYMICS.values())
+_DAUGHTERS_PATRONYMICS = tuple(daughter for _, daughter in names.RUSSIAN_PATRONYMICS.values())
+
+
+class ApplicantRow(TypedDict):
+    kind: str
+    iin_bin: str
+    name: str
+    district_code: str
+
+
+class CooperativeRow(ApplicantRow):
+    members: list[str]
+
+
+class LivestockRow(TypedDict):
+    iin_bin: str
+    species: str
+    heads: int
+    identified_heads: int
+
+
+class LandRow(TypedDict):
+    iin_bin: str
+    cadastral_number: str
+    hectares: str
+
+
+class TaxRow(TypedDict):
+    iin_bin: str
+    arrears: str
+
+
+@dataclass(frozen=True)
+class DemoData:
+    applicants: list[ApplicantRow]  # individuals, peasant farms and legal entities
+    cooperatives: list[CooperativeRow]  # members reference applicants by iin_bin
+    livestock: list[LivestockRow]
+    land: list[LandRow]
+    tax: list[TaxRow]
+
+    def all_applicants(self) -> list[ApplicantRow]:
+        """Applicants in an order that inserts every member before its cooperative."""
+        return [*self.applicants, *self.cooperatives]
+
+
+def generate(seed: int = DEFAULT_SEED) -> DemoData:
+    rng = random.Random(seed)
+    ids = _Ids(rng)
+    used_names: set[str] = set()
+    applicants = _applicants(rng, ids, used_names)
+    cooperatives = _cooperatives(rng, ids, used_names, applicants)
+    livestock, land, tax = _registry_facts(rng, applicants)
+    return DemoData(applicants, cooperatives, livestock, land, tax)
+
+
+class _Ids:
+    """Issues unique IINs and BINs; a serial without a valid control digit is skipped."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._issued: set[str] = set()
+
+    def iin(self, birth: date, female: bool) -> str:
+        return self._issue(lambda: make_iin(birth, female, self._rng.randint(1, 9999)))
+
+    def bin(self, first_year: int, last_year: int) -> str:
+        # Type 4 resident legal entity, attribute 0 head organisation.
+        year = self._rng.randint(first_year, last_year)
+        month = self._rng.randint(1, 12)
+        return self._issue(lambda: make_bin(year, month, 4, 0, self._rng.randint(1, 29_999)))
+
+    def _issue(self, make: Callable[[], str | None]) -> str:
+        for _ in range(1_000):
+            value = make()
+            if value is not None and value not in self._issued:
+                self._issued.add(value)
+                return value
+        raise RuntimeError("no free identification number")
+
+
+def _applicants(rng: random.Random, ids: _Ids, used: set[str]) -> list[ApplicantRow]:
+    builders = {
+        "individual": _individual,
+        "peasant_farm": _peasant_farm,
+        "legal_entity": _legal_entity,
+    }
+    kinds = [kind for kind, count in KIND_COUNTS.items() for _ in range(count)]
+    districts = _spread(rng, len(kinds))
+    # The first individual is a man whose name carries the Kazakh letters, for templates and PDFs.
+    used.add(names.SHOWCASE_PERSON_NAME)
+    showcase = (ids.iin(_birth_date(rng), False), names.SHOWCASE_PERSON_NAME)
+    rows = []
+    for index, (kind, district) in enumerate(zip(kinds, districts, strict=True)):
+        iin_bin, name = showcase if index == 0 else builders[kind](rng, ids, used)
+        rows.append(ApplicantRow(kind=kind, iin_bin=iin_bin, name=name, district_code=district))
+    return rows
+
+
+def _individual(rng: random.Random, ids: _Ids, used: set[str]) -> tuple[str, str]:
+    female = rng.random() < 0.45
+    name = _unique(used, lambda: _person(rng, female))
+    return ids.iin(_birth_date(rng), female), name
+
+
+def _peasant_farm(rng: random.Random, ids: _Ids, used: set[str]) -> tuple[str, str]:
+    # A peasant farm in personal entrepreneurship is registered on its head's IIN.
+    female = rng.random() < 0.2
+    name = _unique(used, lambda: _farm_name(rng, _person(rng, female)))
+    return ids.iin(_birth_date(rng), female), name
+
+
+def _legal_entity(rng: random.Random, ids: _Ids, used: set[str]) -> tuple[str, str]:
+    def make() -> str:
+        place = rng.choice(names.COMPANY_PLACES)
+        trade = rng.choice(names.COMPANY_TRADES)
+        return f"{rng.choice(names.COMPANY_FORMS)} «{place} {trade}»"
+
+    return ids.bin(1997, 2023), _unique(used, make)
+
+
+def _cooperatives(
+    rng: random.Random, ids: _Ids, used: set[str], applicants: list[ApplicantRow]
+) -> list[CooperativeRow]:
+    showcase = [names.LONG_COOPERATIVE_NAME, names.ALL_LETTERS_COOPERATIVE_NAME]
+    titles = [_unique(used, lambda title=title: title) for title in showcase]
+    while len(titles) < COOPERATIVE_COUNT:
+        titles.append(_unique(used, lambda: _cooperative_name(rng)))
+    rng.shuffle(titles)
+    candidates = [row for row in applicants if row["kind"] != "legal_entity"]
+    rows = []
+    for title, district in zip(titles, _spread(rng, len(titles)), strict=True):
+        # The Agricultural Cooperatives Act dates from 2015; they registered from 2016 on.
+        rows.append(
+            CooperativeRow(
+                kind="cooperative",
+                iin_bin=ids.bin(2016, 2024),
+                name=title,
+                district_code=district,
+                members=_members(rng, district, candidates),
+            )
+        )
+    return rows
+
+
+def _members(rng: random.Random, district: str, candidates: list[ApplicantRow]) -> list[str]:
+    """Mostly neighbours from the same district, topped up from elsewhere.
+
+    A farmer may belong to several cooperatives (one for milk, one for meat).
+    """
+    size = rng.randint(MEMBERS_MIN, MEMBERS_MAX)
+    local = [row["iin_bin"] for row in candidates if row["district_code"] == district]
+    others = [row["iin_bin"] for row in candidates if row["district_code"] != district]
+    local_count = min(len(local), rng.randint(size // 2, size))
+    return sorted(rng.sample(local, local_count) + rng.sample(others, size - local_count))
+
+
+def _registry_facts(
+    rng: random.Random, applicants: list[ApplicantRow]
+) -> tuple[list[LivestockRow], list[LandRow], list[TaxRow]]:
+    count = len(applicants)
+    small = set(rng.sample(range(count), SMALL_HERDS))
+    partly = set(rng.sample(range(count), PARTLY_IDENTIFIED))
+    debtors = set(rng.sample(range(count), DEBTORS))
+    cadastral: set[str] = set()
+    livestock: list[LivestockRow] = []
+    land: list[LandRow] = []
+    tax: list[TaxRow] = []
+    for index, applicant in enumerate(applicants):
+        herds = _herds(rng, applicant, small=index in small, partly=index in partly)
+        livestock.extend(herds)
+        land.extend(_plots(rng, applicant, cadastral, needs_land=not herds))
+        arrears = _decimal(rng.randint(150_000, 48_000_000)) if index in debtors else "0.00"
+        tax.append(TaxRow(iin_bin=applicant["iin_bin"], arrears=arrears))
+    return livestock, land, tax
+
+
+def _herds(
+    rng: random.Random, applicant: ApplicantRow, *, small: bool, partly: bool
+) -> list[LivestockRow]:
+    kind = applicant["kind"]
+    if not (small or partly) and rng.random() < CROP_ONLY[kind]:
+        return []
+    kept = rng.sample(SPECIES, rng.randint(1, 2 if kind == "individual" else 3))
+    rows = []
+    for species in sorted(kept, key=SPECIES.index):
+        low, high = HEADS[kind][species]
+        heads = rng.randint(1, 4) if small else rng.randint(low, high)
+        # 40-90 % identified, rounded down, so always fewer than the whole herd.
+        identified = heads * rng.randint(40, 90) // 100 if partly else heads
+        rows.append(
+            LivestockRow(
+                iin_bin=applicant["iin_bin"],
+                species=species,
+                heads=heads,
+                identified_heads=identified,
+            )
+        )
+    return rows
+
+
+def _plots(
+    rng: random.Random, applicant: ApplicantRow, cadastral: set[str], *, needs_land: bool
+) -> list[LandRow]:
+    kind = applicant["kind"]
+    # Many households graze on common pasture and hold no plot of their own.
+    if kind == "individual" and not needs_land and rng.random() < 0.3:
+        return []
+    low, high = PLOT_HUNDREDTHS[kind]
+    district_part = f"0{applicant['district_code'][2:4]}"
+    rows = []
+    for _ in range(rng.randint(1, 3)):
+        number = _unique(
+            cadastral,
+            lambda: (
+                f"{CADASTRAL_REGION}-{district_part}-"
+                f"{rng.randint(1, 250):03d}-{rng.randint(1, 999):03d}"
+            ),
+        )
+        hectares = _decimal(rng.randint(low, high))
+        rows.append(
+            LandRow(iin_bin=applicant["iin_bin"], cadastral_number=number, hectares=hectares)
+        )
+    return rows
+
+
+def _spread(rng: random.Random, count: int) -> list[str]:
+    """District codes for ``count`` rows: every district at least once, rural ones weighted."""
+    codes = [district.code for district in DISTRICTS]
+    weights = [1 if code in CITY_CODES else 3 for code in codes]
+    picks = codes + rng.choices(codes, weights=weights, k=count - len(codes))
+    rng.shuffle(picks)
+    return picks
+
+
+def _person(rng: random.Random, female: bool) -> str:
+    """A full name, surname first, as registers write it (ФИО / Т.А.Ә.)."""
+    if rng.random() < KAZAKH_SHARE:
+        surname = rng.choice(names.KAZAKH_SURNAMES) + ("а" if female else "")
+        given = rng.choice(names.KAZAKH_FEMALE_NAMES if female else names.KAZAKH_MALE_NAMES)
+        father = rng.choice(names.KAZAKH_FATHER_NAMES) + ("қызы" if female else "ұлы")
+        return f"{surname} {given} {father}"
+    surname = rng.choice(names.RUSSIAN_SURNAMES)
+    if female and not surname.endswith("ко"):
+        surname += "а"
+    given = rng.choice(names.RUSSIAN_FEMALE_NAMES if female else names.RUSSIAN_MALE_NAMES)
+    patronymics = _DAUGHTERS_PATRONYMICS if female else _SONS_PATRONYMICS
+    return f"{surname} {given} {rng.choice(patronymics)}"
+
+
+def _farm_name(rng: random.Random, head: str) -> str:
+    # About a third of farms carry their head's surname, the rest a word of good omen.
+    if rng.random() < 0.35:
+        return f"{names.FARM_PREFIX_RU} «{head.split()[0]}»"
+    words = names.FARM_WORDS_KK + names.FARM_WORDS_RU
+    word = rng.choice(words)
+    if word in names.FARM_WORDS_RU:
+        return f"{names.FARM_PREFIX_RU} «{word}»"
+    prefix = rng.choice((names.FARM_PREFIX_KK, names.FARM_PREFIX_RU))
+    return f"{prefix} «{word}»"
+
+
+def _cooperative_name(rng: random.Random) -> str:
+    word = rng.choice(names.COOPERATIVE_WORDS_KK + names.COOPERATIVE_WORDS_RU)
+    if word in names.COOPERATIVE_WORDS_RU:
+        return f"{names.COOPERATIVE_PREFIX_RU} «{word}»"
+    prefix = rng.choice((names.COOPERATIVE_PREFIX_KK, names.COOPERATIVE_PREFIX_RU))
+    return f"{prefix} «{word}»"
+
+
+def _birth_date(rng: random.Random) -> date:
+    first, last = date(1958, 1, 1).toordinal(), date(2003, 12, 31).toordinal()
+    return date.fromordinal(rng.randint(first, last))
+
+
+def _unique(used: set[str], make: Callable[[], str]) -> str:
+    """Draw from ``make`` until the value is new; only membership is asked of the set.
+
+    An organisation is told apart by the name in quotes, so "АШК «Құт»" and "СПК «Құт»"
+    do not both appear.
+    """
+    for _ in range(1_000):
+        value = make()
+        key = value.partition("«")[2] or value
+        if key not in used:
+            used.add(key)
+            return value
+    raise RuntimeError("ran out of distinct demo values")
+
+
+def _decimal(hundredths: int) -> str:
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
