@@ -1,0 +1,432 @@
+"""Offline verifier of an exported transparency log.
+
+    python -m subsidy.audit.verify FILE.jsonl [--checkpoint FILE.json ...] [--public-key FILE.pem]
+
+It imports only the standard library, ``cryptography``, ``rfc8785`` and the pure audit modules,
+so an auditor needs none of the service's dependencies. Exit status: 0 and a last line
+``OK <size> entries, root <hex>``; 1 and one line ``FAIL index <N>: ...`` or
+``FAIL checkpoint <size>: ...`` naming the first problem; 2 for bad usage or unreadable input.
+
+Export format, one line per entry in index order (:func:`export_line` writes it)::
+
+    {"index":<n>,"leaf_hash":"<64 hex>","entry":<the entry's stored RFC 8785 bytes>}
+
+Any other JSON spelling of the same record is accepted too, through the slow path (parse, then
+re-canonicalise). The fast path hashes the entry bytes exactly as they stand in the line,
+without parsing them: bytes whose leaf hash ends up under a signed root *are* the bytes the
+log committed to, so parsing adds nothing to what the signature proves, and skipping it makes
+the verifier several times faster. ``--strict`` forces the slow path for every line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import sys
+from binascii import hexlify
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from hashlib import sha256
+from itertools import islice
+from operator import itemgetter
+from typing import Any, BinaryIO
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from subsidy.audit import checkpoints
+from subsidy.audit.canonical import canonical_bytes_fast, stated_index, stated_indices_match
+from subsidy.audit.merkle import CompactRange, leaf_hash
+
+ENTRY_FIELDS = ("index", "timestamp", "actor", "action", "subject", "data")
+CHUNK = 4096
+
+_digest = type(sha256()).digest
+_leaf_input = b"\x00".__add__
+# Everything before an exported entry's second key; the entry starts with "action" under JCS.
+_HEAD = b'{"index":%d,"leaf_hash":"%b","entry":{"action":'
+_ENTRY_OFFSET = len(b'{"index":,"leaf_hash":"","entry":') + 64
+_last_two = itemgetter(slice(-2, None))
+Row = tuple[int, bytes, bytes | None]
+_Fast = Callable[[list[Any], int], list[bytes] | None]
+
+
+def export_line(index: int, canonical: bytes, leaf: bytes) -> bytes:
+    """One export line in the form the fast path reads: the stored bytes, never re-encoded."""
+    return b'{"index":%d,"leaf_hash":"%s","entry":%s}\n' % (index, leaf.hex().encode(), canonical)
+
+
+@dataclass(frozen=True)
+class Problem:
+    reason: str
+    index: int | None = None
+    checkpoint: int | str | None = None
+
+    def __str__(self) -> str:
+        where = f"index {self.index}" if self.index is not None else f"checkpoint {self.checkpoint}"
+        return f"FAIL {where}: {self.reason}"
+
+
+class LogVerifier:
+    """Recomputes the tree of a log fed in index order and keeps the first problem found.
+
+    Feed it export lines (:meth:`feed_export_lines`), database rows of stored canonical bytes
+    (:meth:`feed_rows`, :meth:`feed_canonical`) or parsed entries (:meth:`feed_entry`); all
+    return False once a problem is recorded and ignore further input. Register checkpoint roots
+    with :meth:`expect_root` (and any other sizes whose root you want with :meth:`want_roots_at`)
+    before feeding past them, and call :meth:`finish` at the end of the log.
+    """
+
+    def __init__(self) -> None:
+        self._tree = CompactRange()
+        self._stops: list[int] = []  # heap of sizes ahead of us where a root is needed
+        self._wanted: set[int] = set()
+        self._expected: dict[int, list[bytes]] = {}
+        self.roots: dict[int, bytes] = {}
+        self.confirmed: list[int] = []  # checkpoint sizes whose root matched, ascending
+        self.problem: Problem | None = None
+        self.on_progress: Callable[[int], None] | None = None
+
+    @property
+    def size(self) -> int:
+        return self._tree.size
+
+    def root(self) -> bytes:
+        return self._tree.root()
+
+    def want_roots_at(self, sizes: Iterable[int]) -> None:
+        """Record the root at these sizes in :attr:`roots` as the log passes them."""
+        for size in sizes:
+            self._wanted.add(size)
+            self._add_stop(size)
+
+    def expect_root(self, size: int, root: bytes) -> None:
+        """A signed root: the log's first ``size`` entries must hash to it."""
+        self._expected.setdefault(size, []).append(bytes(root))
+        self._add_stop(size)
+
+    def _add_stop(self, size: int) -> None:
+        if size < self.size:
+            raise ValueError(f"size {size} is already behind the verifier ({self.size})")
+        if size == self.size:
+            self._arrive()
+        else:
+            heapq.heappush(self._stops, size)  # duplicates are popped together on arrival
+
+    def _arrive(self) -> None:
+        size = self.size
+        while self._stops and self._stops[0] <= size:
+            heapq.heappop(self._stops)
+        root = self._tree.root()
+        if size in self._wanted:
+            self.roots[size] = root
+        signed = self._expected.pop(size, None)
+        if signed is None or self.problem is not None:
+            return
+        for expected in signed:
+            if expected != root:
+                self.record(Problem(self._mismatch(size, root, expected), checkpoint=size))
+                return
+        self.confirmed.append(size)
+
+    def _mismatch(self, size: int, root: bytes, expected: bytes) -> str:
+        said = f"root mismatch: the log gives {root.hex()}, the checkpoint signs {expected.hex()}"
+        if size == 0:
+            return said
+        lo = self.confirmed[-1] if self.confirmed else 0
+        since = f"the checkpoint at {lo} matched" if self.confirmed else "no earlier checkpoint"
+        return f"{said}; a changed entry lies in indices {lo}..{size - 1} ({since})"
+
+    def _fail(self, index: int, reason: str) -> bool:
+        return self.record(Problem(reason, index=index))
+
+    def record(self, problem: Problem) -> bool:
+        """Keep ``problem`` unless an earlier one is already kept; always False."""
+        self.problem = self.problem or problem
+        return False
+
+    def finish(self) -> bool:
+        """End of the log: a checkpoint beyond it means entries are missing."""
+        if self.problem is None and self._expected:
+            size, signed = self.size, min(self._expected)
+            self._fail(
+                size,
+                f"entries missing from index {size}: "
+                f"checkpoint {signed} signs {signed} entries, the log has {size}",
+            )
+        return self.problem is None
+
+    # -- feeding one entry at a time ------------------------------------------------------
+
+    def feed(
+        self,
+        index: int,
+        entry_or_canonical: bytes | Mapping[str, Any],
+        recorded_leaf_hash: bytes | None = None,
+    ) -> bool:
+        """Stored canonical bytes (cheap, hashed as they are) or a parsed entry object."""
+        recorded = None if recorded_leaf_hash is None else bytes(recorded_leaf_hash)
+        if isinstance(entry_or_canonical, bytes | bytearray | memoryview):
+            return self.feed_canonical(index, bytes(entry_or_canonical), recorded)
+        return self.feed_entry(index, entry_or_canonical, recorded)
+
+    def feed_canonical(
+        self, index: int, canonical: bytes, recorded_leaf_hash: bytes | None = None
+    ) -> bool:
+        """Stored RFC 8785 bytes, hashed exactly as they are (never re-encoded)."""
+        if not self._in_position(index):
+            return False
+        if not stated_indices_match([canonical], index):
+            own = stated_index(canonical)
+            if type(own) is not int or own != index:
+                return self._fail(index, f"the entry's own index is {own}")
+        return self._add(index, canonical, recorded_leaf_hash)
+
+    def feed_entry(
+        self, index: int, entry: Mapping[str, Any], recorded_leaf_hash: bytes | None = None
+    ) -> bool:
+        """A parsed entry: checked field by field, then hashed in its RFC 8785 form."""
+        if not self._in_position(index):
+            return False
+        if not isinstance(entry, Mapping):
+            return self._fail(index, "the entry is not a JSON object")
+        missing = [name for name in ENTRY_FIELDS if name not in entry]
+        if missing:
+            return self._fail(index, f"the entry lacks {', '.join(missing)}")
+        own = entry["index"]
+        if type(own) is not int or own != index:
+            return self._fail(index, f"the entry's own index is {own!r}")
+        try:
+            canonical = canonical_bytes_fast(entry)
+        except (ValueError, TypeError) as exc:
+            return self._fail(index, f"the entry has no RFC 8785 form: {exc}")
+        return self._add(index, canonical, recorded_leaf_hash)
+
+    def _in_position(self, index: int) -> bool:
+        if self.problem is not None:
+            return False
+        if index != self.size:
+            return self._fail(
+                self.size,
+                f"expected index {self.size}, found {index!r} "
+                "(entries missing, duplicated or out of order)",
+            )
+        return True
+
+    def _add(self, index: int, canonical: bytes, recorded: bytes | None) -> bool:
+        leaf = leaf_hash(canonical)
+        if recorded is not None and leaf != recorded:
+            return self._fail(
+                index,
+                f"leaf hash mismatch: the entry hashes to {leaf.hex()}, "
+                f"the log records {bytes(recorded).hex()}",
+            )
+        self._tree.append_hash_only(leaf)
+        if self._stops and self._stops[0] == self.size:
+            self._arrive()
+        return True
+
+    # -- feeding in bulk --------------------------------------------------------------------
+
+    def feed_export_lines(self, lines: Iterable[bytes], *, strict: bool = False) -> bool:
+        """Export lines as bytes (a file opened in binary mode), in order."""
+        return self._chunked(lines, None if strict else _lines_leaves, self._slow_line)
+
+    def feed_rows(self, rows: Iterable[Row]) -> bool:
+        """Rows ``(index, canonical bytes, recorded leaf hash or None)`` from the database."""
+        return self._chunked(rows, _rows_leaves, lambda row: self.feed(*row))
+
+    def _chunked(
+        self, items: Iterable[Any], fast: _Fast | None, slow: Callable[[Any], bool]
+    ) -> bool:
+        source = iter(items)
+        while self.problem is None:
+            chunk = list(islice(source, self._chunk_size()))
+            if not chunk:
+                break
+            leaves = fast(chunk, self.size) if fast else None
+            if leaves is None:
+                # Something is off in this chunk: go item by item to name the first problem.
+                for item in chunk:
+                    if not slow(item):
+                        break
+            else:
+                self._tree.extend(leaves)
+                if self._stops and self._stops[0] == self.size:
+                    self._arrive()
+            if self.on_progress is not None:
+                self.on_progress(self.size)
+        return self.problem is None
+
+    def _chunk_size(self) -> int:
+        # Chunks end at every stop (to take that root) and at every power of ten, so that all
+        # index numbers in a chunk have the same length and the entries sit at one offset.
+        n = self.size
+        limit = min(CHUNK, 10 ** len(str(n)) - n)
+        return min(limit, self._stops[0] - n) if self._stops else limit
+
+    def _slow_line(self, line: bytes) -> bool:
+        index = self.size
+        if self.problem is not None:
+            return False
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return self._fail(index, f"line {index + 1} is not valid JSON")
+        if not isinstance(record, dict):
+            return self._fail(index, f"line {index + 1} is not a JSON object")
+        missing = [name for name in ("index", "leaf_hash", "entry") if name not in record]
+        if missing:
+            return self._fail(index, f"line {index + 1} lacks {', '.join(missing)}")
+        if type(record["index"]) is not int:
+            return self._fail(index, f"line {index + 1} has index {record['index']!r}")
+        recorded = _hex_hash(record["leaf_hash"])
+        if recorded is None:
+            return self._fail(index, f"line {index + 1} has a leaf_hash that is not 64 hex digits")
+        return self.feed_entry(record["index"], record["entry"], recorded)
+
+
+def _lines_leaves(chunk: list[bytes], first: int) -> list[bytes] | None:
+    """Leaf hashes of export lines in exactly the :func:`export_line` form, else None.
+
+    One pass per check over the whole chunk, in C (map/itemgetter), no Python per line.
+    """
+    count = len(chunk)
+    if not chunk[-1].endswith(b"\n"):
+        chunk[-1] += b"\n"  # the file's last line may lack its newline; the list is ours
+    if list(map(_last_two, chunk)).count(b"}\n") != count:
+        return None
+    entries = list(map(itemgetter(slice(_ENTRY_OFFSET + len(str(first)), -2)), chunk))
+    leaves = list(map(_digest, map(sha256, map(_leaf_input, entries))))
+    heads = map(_HEAD.__mod__, zip(range(first, first + count), map(hexlify, leaves), strict=True))
+    if not all(map(bytes.startswith, chunk, heads)) or not stated_indices_match(entries, first):
+        return None
+    return leaves
+
+
+def _rows_leaves(chunk: list[Row], first: int) -> list[bytes] | None:
+    indices, canonicals, recorded = zip(*chunk, strict=True)
+    if list(indices) != list(range(first, first + len(chunk))) or None in recorded:
+        return None
+    entries = list(map(bytes, canonicals))  # drivers may hand out memoryview
+    if not stated_indices_match(entries, first):
+        return None
+    leaves = list(map(_digest, map(sha256, map(_leaf_input, entries))))
+    return leaves if list(map(bytes, recorded)) == leaves else None
+
+
+def _hex_hash(value: Any) -> bytes | None:
+    if not isinstance(value, str) or len(value) != 64:
+        return None
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        return None
+
+
+# -- command line ---------------------------------------------------------------------------
+
+
+class UsageError(Exception):
+    """Bad arguments or unreadable input: one line on standard error, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)  # argparse would print two lines (usage and message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m subsidy.audit.verify", description=__doc__.split("\n")[0])
+    parser.add_argument("file", metavar="FILE.jsonl", help="the export, one entry a line")
+    parser.add_argument("--checkpoint", action="append", default=[], metavar="FILE.json",
+                        help="a signed checkpoint the log must match (repeatable)")  # fmt: skip
+    parser.add_argument("--public-key", metavar="FILE.pem", help="the key that signs checkpoints")
+    parser.add_argument("--strict", action="store_true", help="parse every entry (slower)")
+    return parser
+
+
+def _read(path: str, argument: str, load: Callable[[bytes], Any], what: str) -> Any:
+    try:
+        with open(path, "rb") as handle:
+            return load(handle.read())
+    except OSError as exc:
+        raise UsageError(f"argument {argument} {path}: cannot read: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise UsageError(f"argument {argument} {path}: not {what}") from exc
+
+
+def _expect_checkpoints(
+    verifier: LogVerifier, paths: list[str], key: Ed25519PublicKey | None
+) -> list[str]:
+    """Check each checkpoint by itself, smallest first, and have the verifier expect its root.
+
+    Returns the lines to print on success; a bad checkpoint becomes the verifier's problem.
+    """
+    parsed = []
+    for path in paths:
+        checkpoint = _read(path, "--checkpoint", json.loads, "JSON")
+        try:
+            parsed.append((*checkpoints.parse_root(checkpoint), checkpoint))
+        except ValueError as exc:
+            verifier.record(Problem(f"malformed: {exc}", checkpoint=path))
+            return []
+    notes = []
+    for size, root, checkpoint in sorted(parsed, key=itemgetter(0)):
+        reason = None if key is None else checkpoints.checkpoint_problem(key, checkpoint)
+        if reason is not None:
+            verifier.record(Problem(reason, checkpoint=size))
+            return []
+        checked = (
+            "NOT checked (no key)" if key is None else f"valid (key_id {checkpoint['key_id']})"
+        )
+        notes.append(f"checkpoint {size}: root matches, signature {checked}")
+        verifier.expect_root(size, root)
+    return notes
+
+
+def _progress(size: int) -> None:
+    # Chunks hold at most CHUNK entries, so this redraws about once per 65,536 of them.
+    if size % 65536 < CHUNK:
+        sys.stderr.write(f"\rverified {size:,} entries\x1b[K")
+        sys.stderr.flush()
+
+
+def _verify(args: argparse.Namespace, log: BinaryIO) -> int:
+    verifier = LogVerifier()
+    key = None
+    if args.public_key is not None:  # even "" must be read (and fail), never mean "no key"
+        load = checkpoints.load_public_key_pem
+        key = _read(args.public_key, "--public-key", load, "an Ed25519 public key")
+    notes = _expect_checkpoints(verifier, args.checkpoint, key)
+    verifier.on_progress = _progress if sys.stderr.isatty() else None
+    try:
+        verifier.feed_export_lines(log, strict=args.strict)
+    finally:
+        if verifier.on_progress is not None:
+            sys.stderr.write("\r\x1b[K")
+    if not verifier.finish():
+        print(verifier.problem)
+        return 1
+    for note in notes:
+        print(note)
+    print(f"OK {verifier.size} entries, root {verifier.root().hex()}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        with open(args.file, "rb", buffering=1 << 20) as log:
+            return _verify(args, log)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    except OSError as exc:  # the log itself: opening or reading it
+        print(
+            f"error: argument FILE.jsonl {args.file}: cannot read: {exc.strerror}", file=sys.stderr
+        )
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
