@@ -1,0 +1,46 @@
+"""Alembic environment for Flask-Migrate. Revisions are numbered (0001, 0002, ...) and reviewed
+by hand; SQLite gets batch mode so that ALTERs work there too."""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+if config.config_file_name and not config.attributes.get("skip_logging"):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+target_db = current_app.extensions["migrate"].db
+
+
+def run_migrations_online() -> None:
+    def process_revision_directives(context, revision, directives):
+        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+            logger.info("No changes in schema detected.")
+
+    connectable = config.attributes.get("connection") or target_db.engine
+
+    def run(connection) -> None:
+        context.configure(
+            connection=connection,
+            target_metadata=target_db.metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+            process_revision_directives=process_revision_directives,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    if hasattr(connectable, "connect"):
+        with connectable.connect() as connection:
+            run(connection)
+    else:
+        run(connectable)
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported: run `subsidy db upgrade`")
+run_migrations_online()

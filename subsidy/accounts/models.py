@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from subsidy.db import Base, UTCDateTime, string_enum, utcnow
+
+
+class Role(enum.StrEnum):
+    APPLICANT = "applicant"
+    OFFICIAL = "official"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    role: Mapped[Role] = mapped_column(
+        string_enum(Role, "role"),
+        nullable=False,
+    )
+    applicant_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("applicants.id", ondelete="RESTRICT"), nullable=True, index=True
+    )
+    is_active_account: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    applicant = relationship("Applicant", lazy="joined")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'applicant') = (applicant_id IS NOT NULL)", name="applicant_link"
+        ),
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.id}"
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored, so a database dump grants no access."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    user = relationship(User, lazy="joined")

@@ -1,0 +1,73 @@
+"""The application factory: configuration, extensions, blueprints, CLI and error handlers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, jsonify
+from sqlalchemy import text
+
+from subsidy.audit.signing import init_signing_key
+from subsidy.config import build_config, instance_path_from_env
+from subsidy.errors import register_error_handlers
+from subsidy.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def build_app(config: dict | None = None) -> Flask:
+    instance_path = instance_path_from_env()
+    if config and config.get("INSTANCE_PATH"):
+        instance_path = config["INSTANCE_PATH"]
+    app = Flask("subsidy", instance_path=str(instance_path), instance_relative_config=True)
+    app.config.from_mapping(build_config(instance_path, config))
+
+    init_signing_key(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", MIGRATIONS_DIR))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+
+    _register_blueprints(app)
+    register_error_handlers(app)
+    _register_unit_of_work(app)
+
+    from subsidy.cli import register_cli
+
+    register_cli(app)
+
+    @app.get("/healthz")
+    def healthz():
+        db.session.execute(text("SELECT 1"))
+        return jsonify({"status": "ok"})
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from subsidy.accounts.api import blp as accounts_blp
+    from subsidy.applicants.api import blp as applicants_blp
+    from subsidy.audit.api import blp as audit_blp
+    from subsidy.districts.api import blp as districts_blp
+
+    for blueprint in (accounts_blp, districts_blp, applicants_blp, audit_blp):
+        api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
+        csrf.exempt(blueprint)  # the JSON API authenticates with bearer tokens, not cookies
+
+
+def _register_unit_of_work(app: Flask) -> None:
+    """One commit point per request: commit what services flushed when the request succeeded,
+    roll back otherwise. A view that must keep a record of a refusal (a failed login) says so
+    with :func:`subsidy.unit_of_work.keep_changes`."""
+
+    @app.after_request
+    def commit_or_rollback(response):
+        keep = g.pop("keep_changes", False)
+        if response.status_code < 400 or keep:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from subsidy.applicants.models import Applicant
+from subsidy.errors import NotFound, ValidationFailed
+from subsidy.extensions import db
+
+
+def find_applicant(iin_bin: str) -> Applicant | None:
+    return db.session.execute(
+        sa.select(Applicant).where(Applicant.iin_bin == iin_bin)
+    ).scalar_one_or_none()
+
+
+def applicant_by_iin_bin(iin_bin: str, *, field: str = "applicant") -> Applicant:
+    """For references inside a request body: an unknown id is a validation error on ``field``."""
+    applicant = find_applicant(iin_bin)
+    if applicant is None:
+        raise ValidationFailed.field(field, "no registered applicant with this IIN/BIN")
+    return applicant
+
+
+def get_applicant(iin_bin: str) -> Applicant:
+    """For the resource in the URL: an unknown id is a 404."""
+    applicant = find_applicant(iin_bin)
+    if applicant is None:
+        raise NotFound("no registered applicant with this IIN/BIN")
+    return applicant
+
+
+def cooperatives_of(applicant: Applicant) -> list[Applicant]:
+    from subsidy.applicants.models import cooperative_members
+
+    return list(
+        db.session.execute(
+            sa.select(Applicant)
+            .join(cooperative_members, cooperative_members.c.cooperative_id == Applicant.id)
+            .where(cooperative_members.c.member_id == applicant.id)
+            .order_by(Applicant.iin_bin)
+        ).scalars()
+    )

@@ -1,0 +1,58 @@
+"""The append-only log tables. The migrations add triggers that refuse UPDATE and DELETE
+(and TRUNCATE on PostgreSQL) on all three, and an insert guard on SQLite."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from subsidy.db import Base, UTCDateTime
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+
+    entry_index: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    actor: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    action: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    subject: Mapped[str] = mapped_column(sa.String(128), nullable=False, index=True)
+    # The exact RFC 8785 bytes that were hashed; the JSON served and exported is parsed from them.
+    canonical: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    leaf_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), nullable=False)
+
+
+class AuditNode(Base):
+    """Hash of a perfect subtree: leaves [node_index * 2**level, (node_index + 1) * 2**level).
+
+    Appends write the nodes they complete, so roots and proofs read O(log n) rows, never the log.
+    """
+
+    __tablename__ = "audit_nodes"
+
+    level: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True, autoincrement=False)
+    node_index: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), nullable=False)
+
+
+class AuditCheckpoint(Base):
+    __tablename__ = "audit_checkpoints"
+
+    tree_size: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), nullable=False)
+    # Kept as the exact text that was signed.
+    timestamp: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    key_id: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    signature: Mapped[bytes] = mapped_column(sa.LargeBinary(64), nullable=False)
+
+    def as_dict(self) -> dict:
+        return {
+            "tree_size": self.tree_size,
+            "root_hash": self.root_hash.hex(),
+            "timestamp": self.timestamp,
+            "key_id": self.key_id,
+            "signature": base64.b64encode(self.signature).decode("ascii"),
+        }

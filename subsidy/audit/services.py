@@ -1,0 +1,155 @@
+"""Writes to the transparency log. Every state-changing service calls :func:`append_entry`
+inside its own transaction; nothing here commits."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from subsidy.audit import checkpoints, merkle
+from subsidy.audit.canonical import canonical_bytes
+from subsidy.audit.models import AuditCheckpoint, AuditEntry, AuditNode
+from subsidy.audit.signing import signing_key
+from subsidy.errors import Conflict
+from subsidy.extensions import db
+
+# Transaction-scoped advisory lock key serialising appends on PostgreSQL ("SUBSIDY1").
+LOG_LOCK_KEY = 0x5355425349445931
+
+
+def lock_log(session: Session) -> None:
+    """Serialise writers of the log until the end of the transaction.
+
+    SQLite transactions already begin IMMEDIATE (one writer at a time), see subsidy.db.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY})
+
+
+def log_size(session: Session) -> int:
+    last = session.execute(sa.select(sa.func.max(AuditEntry.entry_index))).scalar_one()
+    return 0 if last is None else last + 1
+
+
+def fetch_nodes(session: Session, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    if not wanted:
+        return {}
+    rows = session.execute(
+        sa.select(AuditNode.level, AuditNode.node_index, AuditNode.hash).where(
+            sa.tuple_(AuditNode.level, AuditNode.node_index).in_(sorted(wanted))
+        )
+    )
+    found = {(level, index): bytes(value) for level, index, value in rows}
+    missing = wanted - found.keys()
+    if missing:
+        raise LookupError(f"audit_nodes is missing subtree hashes {sorted(missing)[:3]}")
+    return found
+
+
+def load_compact_range(session: Session, size: int) -> merkle.CompactRange:
+    """The frontier of a tree of ``size`` leaves: its perfect subtrees, largest first."""
+    wanted = merkle.perfect_subtrees(0, size)
+    nodes = fetch_nodes(session, set(wanted))
+    return merkle.CompactRange(size, [nodes[key] for key in wanted])
+
+
+def now_timestamp() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def append_entry(*, actor: str, action: str, subject: str, data: dict | None = None) -> dict:
+    """Append one entry to the log in the caller's transaction and return it.
+
+    ``data`` holds ids and amounts only, never a person's name or IIN: the log is public.
+    """
+    session = db.session
+    lock_log(session)
+    size = log_size(session)
+    compact = load_compact_range(session, size)
+    timestamp = now_timestamp()
+    entry = {
+        "index": size,
+        "timestamp": timestamp,
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "data": data or {},
+    }
+    encoded = canonical_bytes(entry)
+    leaf = merkle.leaf_hash(encoded)
+    new_nodes = compact.append(leaf)
+    session.execute(
+        sa.insert(AuditEntry).values(
+            entry_index=size,
+            created_at=datetime.fromisoformat(timestamp),
+            actor=actor,
+            action=action,
+            subject=subject,
+            canonical=encoded,
+            leaf_hash=leaf,
+        )
+    )
+    session.execute(
+        sa.insert(AuditNode),
+        [{"level": lvl, "node_index": idx, "hash": value} for lvl, idx, value in new_nodes],
+    )
+    every = current_app.config["AUDIT_CHECKPOINT_EVERY"]
+    if every and compact.size % every == 0:
+        _store_checkpoint(session, compact.size, compact.root())
+    return entry
+
+
+def create_checkpoint() -> dict:
+    """Sign the current tree head, unless the latest checkpoint already covers it."""
+    session = db.session
+    lock_log(session)
+    size = log_size(session)
+    latest = latest_checkpoint_row(session)
+    if latest is not None and latest.tree_size == size:
+        return latest.as_dict()
+    if size == 0:
+        raise Conflict("the log is empty: nothing to sign")
+    root = load_compact_range(session, size).root()
+    return _store_checkpoint(session, size, root).as_dict()
+
+
+def latest_checkpoint_row(session: Session) -> AuditCheckpoint | None:
+    return session.execute(
+        sa.select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def _store_checkpoint(session: Session, size: int, root: bytes) -> AuditCheckpoint:
+    previous = latest_checkpoint_row(session)
+    if previous is not None:
+        _require_consistent(session, previous, size, root)
+    key = signing_key()
+    signed = checkpoints.sign_checkpoint(key.private_key, size, root, now_timestamp())
+    row = AuditCheckpoint(
+        tree_size=size,
+        root_hash=root,
+        timestamp=signed["timestamp"],
+        key_id=signed["key_id"],
+        signature=base64.b64decode(signed["signature"]),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _require_consistent(session: Session, previous: AuditCheckpoint, size: int, root: bytes):
+    if previous.tree_size > size:
+        raise Conflict(f"checkpoint at {previous.tree_size} is ahead of the log ({size})")
+    ranges = merkle.consistency_proof_ranges(previous.tree_size, size)
+    nodes = fetch_nodes(session, merkle.nodes_needed(ranges))
+    proof = merkle.consistency_proof(previous.tree_size, size, lambda lv, ix: nodes[(lv, ix)])
+    if not merkle.verify_consistency(
+        previous.tree_size, size, bytes(previous.root_hash), root, proof
+    ):
+        raise Conflict(
+            f"the log is not consistent with the checkpoint at tree size {previous.tree_size}"
+        )

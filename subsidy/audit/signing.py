@@ -1,0 +1,49 @@
+"""The checkpoint signing key: from ``SUBSIDY_SIGNING_KEY`` or generated once into the instance."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from flask import Flask, current_app
+
+from subsidy.audit import checkpoints
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private_key: Ed25519PrivateKey
+    public_key: Ed25519PublicKey
+    key_id: str
+    public_pem: bytes
+
+
+def load_signing_key(path: Path, *, create: bool) -> SigningKey:
+    if not path.exists():
+        if not create:
+            raise FileNotFoundError(f"SUBSIDY_SIGNING_KEY: no key file at {path}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(checkpoints.generate_private_key_pem())
+    private_key = checkpoints.load_private_key_pem(path.read_bytes())
+    public_key = private_key.public_key()
+    return SigningKey(
+        private_key=private_key,
+        public_key=public_key,
+        key_id=checkpoints.key_id(public_key),
+        public_pem=checkpoints.public_key_pem(private_key),
+    )
+
+
+def init_signing_key(app: Flask) -> None:
+    path = Path(app.config["SIGNING_KEY_PATH"])
+    # An operator-named key must exist; only the default instance key is generated.
+    create = "SUBSIDY_SIGNING_KEY" not in os.environ or app.config.get("TESTING", False)
+    app.extensions["subsidy.signing_key"] = load_signing_key(path, create=create)
+
+
+def signing_key() -> SigningKey:
+    return current_app.extensions["subsidy.signing_key"]

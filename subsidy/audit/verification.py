@@ -1,0 +1,63 @@
+"""Whole-log verification and export, streaming from the database.
+
+Verification reuses the offline verifier's :class:`LogVerifier`, so the service and an auditor
+with an export run the same checks: every leaf recomputed from its stored bytes and compared
+with the stored leaf hash, indices in order, and every stored checkpoint's signature and root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import BinaryIO
+
+import sqlalchemy as sa
+
+from subsidy.audit import checkpoints
+from subsidy.audit.models import AuditCheckpoint, AuditEntry
+from subsidy.audit.services import log_size
+from subsidy.audit.signing import signing_key
+from subsidy.audit.verify import LogVerifier, Problem, export_line
+from subsidy.extensions import db
+
+STREAM_BATCH = 20_000
+
+
+def _stream_rows():
+    query = sa.select(AuditEntry.entry_index, AuditEntry.canonical, AuditEntry.leaf_hash).order_by(
+        AuditEntry.entry_index
+    )
+    result = db.session.execute(
+        query.execution_options(yield_per=STREAM_BATCH, stream_results=True)
+    )
+    return result
+
+
+def verify_log(on_progress: Callable[[int], None] | None = None) -> tuple[bool, str, int]:
+    """(ok, the line to print, log size)."""
+    size = log_size(db.session)
+    verifier = LogVerifier()
+    verifier.on_progress = on_progress
+    public_key = signing_key().public_key
+    rows = db.session.execute(
+        sa.select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size)
+    ).scalars()
+    for row in rows:
+        problem = checkpoints.checkpoint_problem(public_key, row.as_dict())
+        if problem is not None:
+            verifier.record(Problem(problem, checkpoint=row.tree_size))
+            break
+        verifier.expect_root(row.tree_size, bytes(row.root_hash))
+    if verifier.problem is None:
+        verifier.feed_rows(_stream_rows())
+    if not verifier.finish():
+        return False, str(verifier.problem), size
+    return True, f"OK {verifier.size} entries, root {verifier.root().hex()}", size
+
+
+def export_log(out: BinaryIO) -> int:
+    """Write the log as JSONL for ``python -m subsidy.audit.verify``; returns the entry count."""
+    count = 0
+    for index, canonical, leaf in _stream_rows():
+        out.write(export_line(index, bytes(canonical), bytes(leaf)))
+        count += 1
+    return count

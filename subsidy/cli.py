@@ -1,0 +1,70 @@
+"""The ``subsidy`` command group. Commands parse, call one service and commit: the command is
+the commit point. Refusals print one line naming the field and exit with status 2."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from subsidy.errors import DomainError
+from subsidy.extensions import db
+
+CLI_ACTOR = "cli"
+
+
+class Refused(click.ClickException):
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def service_command(func):
+    """Run a command in one transaction: commit on success, roll back and exit 2 on refusal."""
+
+    @functools.wraps(func)
+    @with_appcontext
+    def wrapper(*args, **kwargs):
+        try:
+            result = func(*args, **kwargs)
+            db.session.commit()
+            return result
+        except DomainError as error:
+            db.session.rollback()
+            raise Refused(error.one_line()) from None
+        except BaseException:
+            db.session.rollback()
+            raise
+
+    return wrapper
+
+
+def read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def register_cli(app) -> None:
+    from subsidy.accounts.cli import users
+    from subsidy.applicants.cli import applicants
+    from subsidy.audit.cli import audit
+    from subsidy.demo.cli import seed_demo
+    from subsidy.districts.cli import districts
+
+    for command in (users, applicants, audit, districts, seed_demo):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from subsidy import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """East Kazakhstan agricultural subsidies."""

@@ -1,0 +1,86 @@
+"""Settings from ``SUBSIDY_*`` environment variables, one class per environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def instance_path_from_env() -> Path:
+    return Path(os.environ.get("SUBSIDY_INSTANCE_PATH", "instance")).resolve()
+
+
+def _read_or_create_secret(path: Path) -> str:
+    """The session key is generated once and kept, so restarts do not sign everyone out."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+class Config:
+    TESTING = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Bearer tokens for the JSON API.
+    TOKEN_TTL = timedelta(hours=12)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # Checkpoints are signed automatically every this many log entries.
+    AUDIT_CHECKPOINT_EVERY = 100
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    JSON_SORT_KEYS = False
+
+    API_TITLE = "East Kazakhstan agricultural subsidies"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
+
+
+class TestingConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = False
+
+
+CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestingConfig}
+
+
+def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
+    """Collect the settings for one app: class defaults, then environment, then overrides."""
+    env_name = os.environ.get("SUBSIDY_ENV", "development")
+    base = CONFIGS.get(env_name, Config)
+    settings = {key: getattr(base, key) for key in dir(base) if key.isupper()}
+    overrides = dict(overrides or {})
+    settings["SQLALCHEMY_DATABASE_URI"] = os.environ.get(
+        "SUBSIDY_DATABASE_URL", f"sqlite:///{instance_path / 'subsidy.db'}"
+    )
+    settings["SIGNING_KEY_PATH"] = os.environ.get(
+        "SUBSIDY_SIGNING_KEY", str(instance_path / "signing_key.pem")
+    )
+    settings["PUBLIC_URL"] = os.environ.get("SUBSIDY_PUBLIC_URL", settings["PUBLIC_URL"])
+    if "SUBSIDY_RATELIMIT_STORAGE_URI" in os.environ:
+        settings["RATELIMIT_STORAGE_URI"] = os.environ["SUBSIDY_RATELIMIT_STORAGE_URI"]
+    settings.update(overrides)
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = os.environ.get("SUBSIDY_SECRET_KEY") or _read_or_create_secret(
+            instance_path / "secret_key"
+        )
+    return settings
