@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, jsonify
-from sqlalchemy import text
+from flask import Flask, g
 
 from subsidy.audit.signing import init_signing_key
 from subsidy.config import build_config, instance_path_from_env
@@ -26,6 +25,8 @@ def build_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", MIGRATIONS_DIR))
     login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "strong"
     csrf.init_app(app)
     babel.init_app(app)
     limiter.init_app(app)
@@ -39,11 +40,6 @@ def build_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
 
-    @app.get("/healthz")
-    def healthz():
-        db.session.execute(text("SELECT 1"))
-        return jsonify({"status": "ok"})
-
     return app
 
 
@@ -56,6 +52,12 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (accounts_blp, districts_blp, applicants_blp, audit_blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
         csrf.exempt(blueprint)  # the JSON API authenticates with bearer tokens, not cookies
+
+    from subsidy import home
+    from subsidy.accounts import views as account_views
+
+    app.register_blueprint(home.bp)
+    app.register_blueprint(account_views.bp)
 
 
 def _register_unit_of_work(app: Flask) -> None:

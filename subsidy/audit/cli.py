@@ -47,8 +47,12 @@ def verify() -> None:
 
 @audit.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-@click.option("--checkpoint", "checkpoint_path", type=click.Path(dir_okay=False, writable=True),
-              help="also write the latest checkpoint (JSON) here")  # fmt: skip
+@click.option(
+    "--checkpoint",
+    "checkpoint_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="also write the latest checkpoint (JSON) here",
+)
 @with_appcontext
 def export(path: str, checkpoint_path: str | None) -> None:
     """Write the log as JSON lines for offline verification."""

@@ -339,8 +339,13 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m subsidy.audit.verify", description=__doc__.split("\n")[0])
     parser.add_argument("file", metavar="FILE.jsonl", help="the export, one entry a line")
-    parser.add_argument("--checkpoint", action="append", default=[], metavar="FILE.json",
-                        help="a signed checkpoint the log must match (repeatable)")  # fmt: skip
+    parser.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        metavar="FILE.json",
+        help="a signed checkpoint the log must match (repeatable)",
+    )
     parser.add_argument("--public-key", metavar="FILE.pem", help="the key that signs checkpoints")
     parser.add_argument("--strict", action="store_true", help="parse every entry (slower)")
     return parser

@@ -105,3 +105,18 @@ def test_seed_demo_is_idempotent(runner):
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert (_count(Applicant), _count(User)) == (applicants, users)
+
+
+def test_role_change_is_logged_by_id(runner):
+    from subsidy.audit.models import AuditEntry
+    from tests.factories import make_user
+
+    user = make_user("official", username="zhanna")
+    db.session.commit()
+    result = runner.invoke(args=["users", "set-role", "zhanna", "--role", "auditor"])
+    assert result.exit_code == 0, result.output
+    entry = db.session.execute(
+        sa.select(AuditEntry).order_by(AuditEntry.entry_index.desc()).limit(1)
+    ).scalar_one()
+    assert (entry.action, entry.subject) == ("role_changed", f"user:{user.id}")
+    assert b"zhanna" not in bytes(entry.canonical)
