@@ -98,6 +98,17 @@ def verify_rows() -> None:
     db.session.rollback()
 
 
+def fresh_postgres_database(url: str, name: str) -> str:
+    """A database of the benchmark's own on the server of ``url``, recreated empty."""
+    base = sa.engine.make_url(url)
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def database_figures(folder: Path) -> list[Figure]:
     targets = [("SQLite", f"sqlite:///{folder / 'bench.db'}")]
     if os.environ.get("SUBSIDY_BENCH_POSTGRES_URL"):
@@ -105,11 +116,7 @@ def database_figures(folder: Path) -> list[Figure]:
     figures = []
     for label, url in targets:
         if label == "PostgreSQL":
-            reset = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-            with reset.connect() as conn:
-                conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-                conn.exec_driver_sql("CREATE SCHEMA public")
-            reset.dispose()
+            url = fresh_postgres_database(url, "subsidy_bench_log")
         app = make_app(url, folder / label)
         with app.app_context():
             bulk_load(ENTRIES)
