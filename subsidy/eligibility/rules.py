@@ -1,0 +1,396 @@
+"""The rule catalogue, what an application claims, the amount, and the evaluation.
+
+Pure functions of a program definition, registry facts, a quantity and a date: no clock, no
+database, no randomness, so the same inputs always give byte-identical ``to_json()`` output and an
+auditor can re-run an evaluation years later from the stored facts.
+
+Each rule declares its parameters here, and the program loader validates a file's ``params``
+against these declarations: there is no second list to keep in step. A rule returns whether it
+passed, an explanation in ru/kk/en (:mod:`subsidy.eligibility.texts`) and the facts it used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from subsidy.eligibility import texts
+from subsidy.eligibility.amounts import (
+    QUANTITY_PLACES,
+    InvalidQuantity,
+    check_quantity,
+    compute_amount,
+)
+
+__all__ = [
+    "QUANTITY_PLACES",
+    "RULES",
+    "CheckResult",
+    "Evaluation",
+    "InvalidQuantity",
+    "NoRateInForce",
+    "NotInForce",
+    "check_quantity",
+    "claims",
+    "compute_amount",
+    "evaluate",
+]
+from subsidy.eligibility.facts import Facts
+from subsidy.programs.values import (
+    decimal_text,
+    parse_decimal,
+    parse_hectares,
+    parse_non_negative_money,
+    parse_positive_int,
+    parse_share,
+    parse_species,
+)
+
+if TYPE_CHECKING:
+    from subsidy.programs.definition import Criterion, ProgramDefinition
+
+ANIMAL_UNITS = ("head", "liter")
+
+_REQUIRED = object()
+
+
+class NotInForce(ValueError):
+    """A dated value has no value on the evaluation date (the day precedes its first start)."""
+
+    def __init__(self, path: str, day: date) -> None:
+        super().__init__(f"{path}: no value is in force on {day.isoformat()}")
+        self.path = path
+        self.day = day
+
+
+class NoRateInForce(NotInForce):
+    def __init__(self, code: str, day: date, first: date | None) -> None:
+        ValueError.__init__(
+            self,
+            f"{code}: no rate is in force on {day.isoformat()}"
+            + (f" (the first rate starts on {first.isoformat()})" if first else ""),
+        )
+        self.path = "rate"
+        self.day = day
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Param:
+    parse: Callable[[Any, str], Any]
+    default: Any = _REQUIRED  # as it would be written in a program file
+    doc: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is _REQUIRED
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What the application asks to be funded for, as the rules see it."""
+
+    unit: str
+    species: str
+    quantity: Decimal
+    parcels: frozenset[str]
+    animals: frozenset[tuple[str, str]]
+
+
+Outcome = tuple[bool, texts.Texts, dict[str, Any]]
+Check = Callable[[dict[str, Any], Facts, Claim], Outcome]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    summary: str
+    params: dict[str, Param]
+    check: Check
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str, summary: str, **params: Param) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        RULES[name] = Rule(name, summary, params, check)
+        return check
+
+    return register
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    rule: str
+    passed: bool
+    detail: dict[str, str]  # {"ru": ..., "kk": ..., "en": ...}
+    facts_used: dict[str, Any]  # JSON-able: decimals as strings
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "passed": self.passed,
+            "detail": dict(self.detail),
+            "facts_used": self.facts_used,
+        }
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    eligible: bool
+    rules_version: str
+    on_date: date
+    rate: Decimal
+    quantity: Decimal
+    amount: Decimal  # rate x quantity to the tiyn, capped; computed even when ineligible
+    capped: bool
+    checks: tuple[CheckResult, ...]
+    snapshots: dict[str, int | None]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "eligible": self.eligible,
+            "rules_version": self.rules_version,
+            "on_date": self.on_date.isoformat(),
+            "rate": decimal_text(self.rate),
+            "quantity": texts.number(self.quantity),
+            "amount": texts.money(self.amount),
+            "capped": self.capped,
+            "checks": [check.to_json() for check in self.checks],
+            "snapshots": dict(self.snapshots),
+        }
+
+    @property
+    def failed_rules(self) -> list[str]:
+        return [check.rule for check in self.checks if not check.passed]
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+
+@rule(
+    "min_livestock_heads",
+    "The livestock registry shows at least `min` head of `species` (a cooperative's members' "
+    "herds included).",
+    species=Param(parse_species, doc="species counted"),
+    min=Param(parse_positive_int, doc="least number of head, a positive integer"),
+)
+def _min_livestock_heads(params: dict[str, Any], facts: Facts, claim: Claim) -> Outcome:
+    species, minimum = params["species"], params["min"]
+    heads = facts.heads_of(species)
+    passed = heads >= minimum
+    used = {"species": species, "heads": heads, "min": minimum}
+    return passed, texts.min_heads(species, heads, minimum, passed), used
+
+
+@rule(
+    "identified_livestock_share",
+    "At least `min_share` of the registered head of `species` are identified (tagged and "
+    "recorded); no animals at all fails.",
+    species=Param(parse_species, doc="species counted"),
+    min_share=Param(parse_share, doc='share 0 < x <= 1, e.g. "1.00" for all animals'),
+)
+def _identified_livestock_share(params: dict[str, Any], facts: Facts, claim: Claim) -> Outcome:
+    species, min_share = params["species"], params["min_share"]
+    heads, identified = facts.heads_of(species), facts.identified_heads_of(species)
+    # Compare without dividing so that no rounding decides a borderline case.
+    passed = heads > 0 and Decimal(identified) >= min_share * heads
+    used = {
+        "species": species,
+        "heads": heads,
+        "identified_heads": identified,
+        "min_share": decimal_text(min_share),
+    }
+    return passed, texts.identified_share(species, heads, identified, min_share, passed), used
+
+
+@rule(
+    "min_land_hectares",
+    "The land registry shows at least `min` hectares on the applicant's (and members') parcels.",
+    min=Param(parse_hectares, doc='least area in hectares, e.g. "10"'),
+)
+def _min_land_hectares(params: dict[str, Any], facts: Facts, claim: Claim) -> Outcome:
+    minimum = params["min"]
+    hectares = sum((parcel.hectares for parcel in facts.parcels), Decimal(0))
+    passed = hectares >= minimum
+    used = {
+        "hectares": decimal_text(hectares),
+        "min": decimal_text(minimum),
+        "parcels": len(facts.parcels),
+    }
+    return passed, texts.min_land(hectares, minimum, passed), used
+
+
+@rule(
+    "no_tax_arrears",
+    "Tax arrears in the state revenue extract do not exceed `max_arrears` (none by default); "
+    "an applicant absent from the extract has none.",
+    max_arrears=Param(parse_non_negative_money, default="0.00", doc="KZT tolerated"),
+)
+def _no_tax_arrears(params: dict[str, Any], facts: Facts, claim: Claim) -> Outcome:
+    maximum, arrears = params["max_arrears"], facts.tax_arrears
+    passed = arrears is None or arrears <= maximum
+    used = {
+        "tax_arrears": None if arrears is None else texts.money(arrears),
+        "max_arrears": texts.money(maximum),
+    }
+    return passed, texts.tax_arrears(arrears, maximum, passed), used
+
+
+@rule(
+    "cooperative_min_members",
+    "A cooperative has at least `min` members; passes as not applicable for other applicants.",
+    min=Param(parse_positive_int, doc="least number of members"),
+)
+def _cooperative_min_members(params: dict[str, Any], facts: Facts, claim: Claim) -> Outcome:
+    minimum = params["min"]
+    used: dict[str, Any] = {"applicant_kind": facts.applicant_kind, "min": minimum}
+    if facts.applicant_kind != "cooperative":
+        return True, texts.members_not_applicable(), {**used, "applicable": False}
+    passed = facts.member_count >= minimum
+    used = {**used, "applicable": True, "member_count": facts.member_count}
+    return passed, texts.members(facts.member_count, minimum, passed), used
+
+
+@rule(
+    "one_application_per_applicant",
+    "The applicant has no other live application in the program.",
+)
+def _one_application(params: dict[str, Any], facts: Facts, claim: Claim) -> Outcome:
+    numbers = sorted(
+        other.number
+        for other in facts.other_applications
+        if other.applicant_id == facts.applicant_id
+    )
+    return not numbers, texts.one_application(numbers), {"other_applications": numbers}
+
+
+@rule(
+    "quantity_within_registry",
+    "The quantity is backed by the registries: head <= identified head of the program species; "
+    "hectares <= registered area of the claimed parcels; liters <= identified head x "
+    "`max_liters_per_head`; not applicable to tenge programs.",
+    max_liters_per_head=Param(
+        lambda raw, path: parse_decimal(raw, path, places=2, example='"7000"'),
+        default="7000",
+        doc="yearly milk per identified cow, liter programs only",
+    ),
+)
+def _quantity_within_registry(params: dict[str, Any], facts: Facts, claim: Claim) -> Outcome:
+    used: dict[str, Any] = {"unit": claim.unit, "quantity": texts.number(claim.quantity)}
+    if claim.unit == "hectare":
+        area = sum(
+            (p.hectares for p in facts.parcels if p.cadastral_number in claim.parcels), Decimal(0)
+        )
+        passed = claim.quantity <= area
+        used["limit"] = decimal_text(area)
+        return passed, texts.quantity_hectares(claim.quantity, area, passed), used
+    if claim.unit not in ANIMAL_UNITS:
+        return True, texts.quantity_not_applicable(), {**used, "applicable": False}
+    identified = sum(
+        herd.identified_heads for herd in facts.herds if (herd.owner, herd.species) in claim.animals
+    )
+    used.update(species=claim.species, identified_heads=identified)
+    if claim.unit == "head":
+        passed = claim.quantity <= identified
+        used["limit"] = str(identified)
+        return passed, texts.quantity_heads(claim.species, claim.quantity, identified, passed), used
+    per_head = params["max_liters_per_head"]
+    passed = claim.quantity <= per_head * identified
+    used.update(
+        max_liters_per_head=decimal_text(per_head), limit=texts.number(per_head * identified)
+    )
+    detail = texts.quantity_liters(claim.species, claim.quantity, identified, per_head, passed)
+    return passed, detail, used
+
+
+@rule(
+    "no_double_funding",
+    "No other live application in the program claims one of the same cadastral parcels or the "
+    "same (owner, species) animals.",
+)
+def _no_double_funding(params: dict[str, Any], facts: Facts, claim: Claim) -> Outcome:
+    conflicts: list[tuple[str, list[str], list[str]]] = []
+    used: list[dict[str, Any]] = []
+    for other in sorted(facts.other_applications, key=lambda application: application.number):
+        parcels = sorted(claim.parcels & other.parcels)
+        animals = claim.animals & other.animals
+        species = sorted({name for _, name in animals})
+        if parcels or species:
+            conflicts.append((other.number, parcels, species))
+            owners = len({owner for owner, _ in animals})
+            used.append(
+                {
+                    "application": other.number,
+                    "parcels": parcels,
+                    "species": species,
+                    "animal_owners": owners,
+                }
+            )
+    return not conflicts, texts.double_funding(conflicts), {"conflicts": used}
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+def claims(
+    definition: ProgramDefinition, facts: Facts
+) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """(cadastral numbers, (owner, species) pairs) the application claims.
+
+    Land is claimed by hectare programs and by programs that count land at all
+    (``min_land_hectares``); animals of the program species by head and liter programs.
+    """
+    counts_land = definition.unit == "hectare" or any(
+        criterion.rule == "min_land_hectares" for criterion in definition.criteria
+    )
+    parcels = frozenset(p.cadastral_number for p in facts.parcels) if counts_land else frozenset()
+    animals: frozenset[tuple[str, str]] = frozenset()
+    if definition.unit in ANIMAL_UNITS:
+        animals = frozenset(
+            (herd.owner, herd.species) for herd in facts.herds if herd.species == definition.species
+        )
+    return parcels, animals
+
+
+def evaluate(
+    definition: ProgramDefinition, facts: Facts, quantity: Decimal, on_date: date
+) -> Evaluation:
+    """Run the program's criteria in order and compute the amount in force on ``on_date``."""
+    problem = check_quantity(definition.unit, quantity)
+    if problem:
+        raise InvalidQuantity(f"quantity: {problem}")
+    rate = definition.rate.value_on(on_date)
+    if rate is None:
+        raise NoRateInForce(definition.code, on_date, definition.rate.first_start)
+    parcels, animals = claims(definition, facts)
+    claim = Claim(definition.unit, definition.species, quantity, parcels, animals)
+    checks = tuple(
+        _run(criterion, f"criteria[{position}]", facts, claim, on_date)
+        for position, criterion in enumerate(definition.criteria)
+    )
+    amount, capped = compute_amount(rate, quantity, definition.max_amount_per_applicant)
+    return Evaluation(
+        eligible=all(check.passed for check in checks),
+        rules_version=definition.rules_version,
+        on_date=on_date,
+        rate=rate,
+        quantity=quantity,
+        amount=amount,
+        capped=capped,
+        checks=checks,
+        snapshots=dict(sorted(facts.snapshots.items())),
+    )
+
+
+def _run(criterion: Criterion, path: str, facts: Facts, claim: Claim, day: date) -> CheckResult:
+    params = criterion.params_on(day)
+    for name, value in params.items():
+        if value is None:
+            raise NotInForce(f"{path}.params.{name}", day)
+    passed, detail, used = RULES[criterion.rule].check(params, facts, claim)
+    return CheckResult(criterion.rule, passed, detail, used)

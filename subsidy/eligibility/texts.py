@@ -1,0 +1,273 @@
+"""The explanation of every check in Russian, Kazakh and English, in one place for translators.
+
+Each function returns ``{"ru": ..., "kk": ..., "en": ...}``. Numbers are written plainly (no
+thousands separators, no exponent, no needless trailing zeros) so that a farmer can compare them
+with the paper extract. Owners' IINs never appear: explanations are shown to the applicant and
+stored with the evaluation, and a cooperative's members are private persons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+
+Texts = dict[str, str]
+
+# Russian genitive plural (after "голов"), Kazakh and English names of each species.
+SPECIES_NAMES = {
+    "cattle": ("КРС", "ІҚМ", "cattle"),
+    "sheep": ("овец", "қой", "sheep"),
+    "goats": ("коз", "ешкі", "goats"),
+    "horses": ("лошадей", "жылқы", "horses"),
+    "camels": ("верблюдов", "түйе", "camels"),
+    "pigs": ("свиней", "шошқа", "pigs"),
+    "poultry": ("птицы", "құс", "poultry"),
+}
+_MET = {"ru": "условие выполнено", "kk": "шарт орындалды", "en": "the condition is met"}
+
+
+def number(value: int | Decimal) -> str:
+    """42 -> "42", Decimal("12.50") -> "12.5", Decimal("10.00") -> "10"."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def money(value: Decimal) -> str:
+    return format(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f")
+
+
+def percent(share: Decimal) -> str:
+    return number((share * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def ru_plural(count: int, one: str, few: str, many: str) -> str:
+    tail = abs(count) % 100
+    if 11 <= tail <= 14:
+        return many
+    tail %= 10
+    return one if tail == 1 else few if 2 <= tail <= 4 else many
+
+
+def ru_heads(count: int) -> str:
+    return f"{count} {ru_plural(count, 'голова', 'головы', 'голов')}"
+
+
+def ru_of_heads(count: int) -> str:
+    """Genitive after "из": из 1 головы, из 2 голов, из 21 головы."""
+    return f"{count} {ru_plural(count, 'головы', 'голов', 'голов')}"
+
+
+def species_names(species: str) -> tuple[str, str, str]:
+    return SPECIES_NAMES.get(species, (species, species, species))
+
+
+def _verdict(texts: Texts, passed: bool) -> Texts:
+    if not passed:
+        return texts
+    return {lang: f"{text} — {_MET[lang]}" for lang, text in texts.items()}
+
+
+def min_heads(species: str, heads: int, minimum: int, passed: bool) -> Texts:
+    ru, kk, en = species_names(species)
+    return _verdict(
+        {
+            "ru": f"В реестре {ru_heads(heads)} {ru}, требуется не менее {minimum}",
+            "kk": f"Тізілімде {heads} бас {kk}, кемінде {minimum} қажет",
+            "en": f"The registry shows {heads} head of {en}; at least {minimum} are required",
+        },
+        passed,
+    )
+
+
+def identified_share(
+    species: str, heads: int, identified: int, min_share: Decimal, passed: bool
+) -> Texts:
+    ru, kk, en = species_names(species)
+    need = percent(min_share)
+    if heads == 0:
+        return {
+            "ru": f"В реестре нет {ru}; требуется не менее {need} % идентифицированных голов",
+            "kk": f"Тізілімде {kk} жоқ; кемінде {need} % бірдейлендірілген мал басы қажет",
+            "en": f"The registry shows no {en}; at least {need}% must be identified",
+        }
+    share = percent(Decimal(identified) / Decimal(heads))
+    return _verdict(
+        {
+            "ru": f"Идентифицировано {identified} из {ru_of_heads(heads)} {ru} ({share} %), "
+            f"требуется не менее {need} %",
+            "kk": f"Тізілімдегі {heads} бас {kk} ішінде {identified} басы бірдейлендірілген "
+            f"({share} %), кемінде {need} % қажет",
+            "en": f"{identified} of {heads} head of {en} are identified ({share}%); "
+            f"at least {need}% is required",
+        },
+        passed,
+    )
+
+
+def min_land(hectares: Decimal, minimum: Decimal, passed: bool) -> Texts:
+    have, need = number(hectares), number(minimum)
+    return _verdict(
+        {
+            "ru": f"В реестре {have} га земли, требуется не менее {need} га",
+            "kk": f"Тізілімде {have} га жер тіркелген, кемінде {need} га қажет",
+            "en": f"The land registry shows {have} ha; at least {need} ha is required",
+        },
+        passed,
+    )
+
+
+def tax_arrears(arrears: Decimal | None, maximum: Decimal, passed: bool) -> Texts:
+    if arrears is None or arrears == 0:
+        return {
+            "ru": "Налоговой задолженности нет",
+            "kk": "Салық берешегі жоқ",
+            "en": "No tax arrears",
+        }
+    owed = money(arrears)
+    if maximum == 0:
+        return {
+            "ru": f"Налоговая задолженность {owed} тенге; субсидия назначается только "
+            "без задолженности",
+            "kk": f"Салық берешегі {owed} теңге; субсидия тек берешегі жоқ болса беріледі",
+            "en": f"Tax arrears of {owed} KZT; the subsidy requires no arrears",
+        }
+    limit = money(maximum)
+    return _verdict(
+        {
+            "ru": f"Налоговая задолженность {owed} тенге, допускается не более {limit} тенге",
+            "kk": f"Салық берешегі {owed} теңге, ең көбі {limit} теңгеге рұқсат етіледі",
+            "en": f"Tax arrears of {owed} KZT; at most {limit} KZT is allowed",
+        },
+        passed,
+    )
+
+
+def members_not_applicable() -> Texts:
+    return {
+        "ru": "Не применяется: условие о числе членов касается только кооперативов",
+        "kk": "Қолданылмайды: мүшелер саны туралы шарт тек кооперативтерге қатысты",
+        "en": "Not applicable: the membership condition concerns cooperatives only",
+    }
+
+
+def members(count: int, minimum: int, passed: bool) -> Texts:
+    noun = ru_plural(count, "член", "члена", "членов")
+    word = "member" if count == 1 else "members"
+    return _verdict(
+        {
+            "ru": f"В кооперативе {count} {noun}, требуется не менее {minimum}",
+            "kk": f"Кооперативте {count} мүше бар, кемінде {minimum} қажет",
+            "en": f"The cooperative has {count} {word}; at least {minimum} are required",
+        },
+        passed,
+    )
+
+
+def one_application(numbers: Iterable[str]) -> Texts:
+    listed = ", ".join(numbers)
+    if not listed:
+        return {
+            "ru": "Других заявок заявителя по этой программе нет",
+            "kk": "Өтініш берушінің осы бағдарлама бойынша басқа өтінімі жоқ",
+            "en": "The applicant has no other application in this program",
+        }
+    return {
+        "ru": f"У заявителя уже есть заявка {listed} по этой программе; допускается одна заявка",
+        "kk": f"Өтініш берушінің осы бағдарлама бойынша {listed} өтінімі бар; "
+        "тек бір өтінімге рұқсат етіледі",
+        "en": f"The applicant already has application {listed} in this program; "
+        "only one is allowed",
+    }
+
+
+def quantity_heads(species: str, claimed: Decimal, identified: int, passed: bool) -> Texts:
+    ru, kk, en = species_names(species)
+    count = int(claimed)
+    return _verdict(
+        {
+            "ru": f"Заявлено голов {ru}: {count}, в реестре идентифицировано: {identified}",
+            "kk": f"{count} бас {kk} мәлімделді, тізілімде {identified} басы бірдейлендірілген",
+            "en": f"{count} head of {en} claimed; the registry shows {identified} identified",
+        },
+        passed,
+    )
+
+
+def quantity_hectares(claimed: Decimal, registered: Decimal, passed: bool) -> Texts:
+    asked, have = number(claimed), number(registered)
+    return _verdict(
+        {
+            "ru": f"Заявлено {asked} га, в реестре по заявленным участкам {have} га",
+            "kk": f"{asked} га мәлімделді, тізілімде мәлімделген учаскелер бойынша {have} га",
+            "en": f"{asked} ha claimed; the land registry shows {have} ha on the claimed parcels",
+        },
+        passed,
+    )
+
+
+def quantity_liters(
+    species: str, claimed: Decimal, identified: int, per_head: Decimal, passed: bool
+) -> Texts:
+    ru, kk, en = species_names(species)
+    asked, each = number(claimed), number(per_head)
+    limit = number(per_head * identified)
+    return _verdict(
+        {
+            "ru": f"Заявлено {asked} л молока; идентифицированных голов {ru} в реестре: "
+            f"{identified}, допускается не более {limit} л ({each} л на голову)",
+            "kk": f"{asked} л сүт мәлімделді; бірдейлендірілген {identified} бас {kk} үшін ең "
+            f"көбі {limit} л рұқсат етіледі (бір басқа {each} л)",
+            "en": f"{asked} l of milk claimed; {identified} identified head of {en} allow at most "
+            f"{limit} l ({each} l per head)",
+        },
+        passed,
+    )
+
+
+def quantity_not_applicable() -> Texts:
+    return {
+        "ru": "Не применяется: сумма вложений не сверяется с реестрами",
+        "kk": "Қолданылмайды: инвестиция сомасы тізілімдермен салыстырылмайды",
+        "en": "Not applicable: an investment amount is not checked against the registries",
+    }
+
+
+def double_funding(conflicts: list[tuple[str, list[str], list[str]]]) -> Texts:
+    """``conflicts``: (other application number, its shared parcels, its shared species)."""
+    if not conflicts:
+        return {
+            "ru": "Участки и поголовье не заявлены в других заявках по этой программе",
+            "kk": "Учаскелер мен мал басы осы бағдарламаның басқа өтінімдерінде мәлімделмеген",
+            "en": "No other application in this program claims the same land or animals",
+        }
+    texts: dict[str, list[str]] = {"ru": [], "kk": [], "en": []}
+    for other, parcels, species in conflicts:
+        ru, kk, en = _claimed_parts(parcels, species)
+        texts["ru"].append(f"Заявка {other} уже включает {ru}")
+        texts["kk"].append(f"{other} өтінімі {kk} бұрыннан қамтиды")
+        texts["en"].append(f"Application {other} already claims {en}")
+    endings = {
+        "ru": "одни и те же земли и животных нельзя субсидировать дважды",
+        "kk": "бір жер мен малды екі рет субсидиялауға болмайды",
+        "en": "the same land or animals cannot be funded twice",
+    }
+    return {lang: "; ".join([*parts, endings[lang]]) for lang, parts in texts.items()}
+
+
+def _claimed_parts(parcels: list[str], species: list[str]) -> tuple[str, str, str]:
+    ru: list[str] = []
+    kk: list[str] = []
+    en: list[str] = []
+    if parcels:
+        listed = ", ".join(parcels)
+        ru.append(f"{'участок' if len(parcels) == 1 else 'участки'} {listed}")
+        kk.append(f"{listed} {'учаскесін' if len(parcels) == 1 else 'учаскелерін'}")
+        en.append(f"{'parcel' if len(parcels) == 1 else 'parcels'} {listed}")
+    for name in species:
+        ru_name, kk_name, en_name = species_names(name)
+        ru.append(f"поголовье {ru_name} тех же владельцев")
+        kk.append(f"сол иелердің {kk_name} басын")
+        en.append(f"the same owners' {en_name}")
+    return " и ".join(ru), " және ".join(kk), " and ".join(en)

@@ -1,0 +1,384 @@
+"""A subsidy program as written in its YAML file, validated field by field.
+
+The file is read top to bottom and refused at its first error with the path of the bad field
+(``criteria[2].params.min: must be a positive integer``), so a ministry clerk fixes one line at a
+time. Rule parameters are validated against the declarations in the rule catalogue
+(:data:`subsidy.eligibility.rules.RULES`), not against a list kept here.
+
+``canonical_dict()`` is what the database stores and what ``rules_version`` hashes (RFC 8785):
+the same rules give the same version whatever the key order or number formatting of the file,
+and any change of a rule or a value gives a new one. The file's own ``tests`` are not part of it:
+adding a test case does not change the rules an application was judged by.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from subsidy.audit.canonical import canonical_bytes
+from subsidy.eligibility.facts import APPLICANT_KINDS, UNITS
+from subsidy.eligibility.rules import RULES
+from subsidy.programs.dated import DatedValue, parse_dated
+from subsidy.programs.values import (
+    DefinitionError,
+    decimal_text,
+    parse_date,
+    parse_decimal,
+    parse_localized,
+    parse_money,
+    parse_share,
+    parse_species,
+    parse_text,
+    refuse_unknown_keys,
+    require_mapping,
+)
+
+if TYPE_CHECKING:
+    from subsidy.programs.testcases import ProgramTest
+
+__all__ = [
+    "Criterion",
+    "DefinitionError",
+    "ProgramDefinition",
+    "load_program_yaml",
+    "parse_program",
+    "program_from_json",
+]
+
+FILE = "<file>"
+MAX_FILE_BYTES = 1_000_000
+_CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+REQUIRED = (
+    "code",
+    "name",
+    "window",
+    "applicant_kinds",
+    "unit",
+    "rate",
+    "max_amount_per_applicant",
+    "budget",
+    "second_approval_above",
+    "criteria",
+)
+OPTIONAL = ("reference", "decision_days", "species", "tests")
+DEFAULT_DECISION_DAYS = 10
+DEFAULT_SPECIES = "cattle"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    rule: str
+    params: dict[str, DatedValue]  # every declared parameter, defaults filled in
+
+    def params_on(self, day: date) -> dict[str, Any]:
+        return {name: value.value_on(day) for name, value in self.params.items()}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "params": {k: v.to_json() for k, v in self.params.items()}}
+
+
+@dataclass(frozen=True)
+class ProgramDefinition:
+    code: str
+    name: dict[str, str]  # {"ru", "kk", "en"}
+    opens: date
+    closes: date
+    applicant_kinds: tuple[str, ...]
+    unit: str  # liter | head | hectare | tenge
+    rate: DatedValue[Decimal]  # KZT per unit; for tenge programs a share of the amount (0.25)
+    max_amount_per_applicant: Decimal
+    budget: Decimal
+    second_approval_above: Decimal
+    decision_days: int = DEFAULT_DECISION_DAYS
+    reference: str | dict[str, str] | None = None
+    species: str = DEFAULT_SPECIES  # what head and liter programs count
+    criteria: tuple[Criterion, ...] = ()
+    tests: tuple[ProgramTest, ...] = ()
+
+    def canonical_dict(self) -> dict[str, Any]:
+        """Everything but the tests, JSON-able: dates ISO, decimals as strings."""
+        data: dict[str, Any] = {
+            "code": self.code,
+            "name": dict(self.name),
+            "window": {"opens": self.opens.isoformat(), "closes": self.closes.isoformat()},
+            "applicant_kinds": list(self.applicant_kinds),
+            "unit": self.unit,
+            "species": self.species,
+            "rate": self.rate.to_json(),
+            "max_amount_per_applicant": decimal_text(self.max_amount_per_applicant),
+            "budget": decimal_text(self.budget),
+            "second_approval_above": decimal_text(self.second_approval_above),
+            "decision_days": self.decision_days,
+            "criteria": [criterion.to_json() for criterion in self.criteria],
+        }
+        if self.reference is not None:
+            data["reference"] = (
+                self.reference if isinstance(self.reference, str) else dict(self.reference)
+            )
+        return data
+
+    @cached_property
+    def rules_version(self) -> str:
+        """First 16 hex digits of SHA-256 over the RFC 8785 bytes of :meth:`canonical_dict`."""
+        return hashlib.sha256(canonical_bytes(self.canonical_dict())).hexdigest()[:16]
+
+    def is_open_on(self, day: date) -> bool:
+        return self.opens <= day <= self.closes
+
+    def accepts(self, applicant_kind: str) -> bool:
+        return applicant_kind in self.applicant_kinds
+
+    def has_rule(self, rule: str) -> bool:
+        return any(criterion.rule == rule for criterion in self.criteria)
+
+
+# --- entry points ----------------------------------------------------------------------------
+
+
+def load_program_yaml(text: str) -> ProgramDefinition:
+    """Parse and validate a program file; YAML errors name the line."""
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise DefinitionError(FILE, f"is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader: builds plain data only
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise DefinitionError(FILE, f"invalid YAML at {where}{error.problem}") from None
+    except yaml.YAMLError as error:
+        raise DefinitionError(FILE, f"invalid YAML: {error}") from None
+    if data is None:
+        raise DefinitionError(FILE, "is empty")
+    return parse_program(data)
+
+
+def program_from_json(data: dict[str, Any]) -> ProgramDefinition:
+    """Rebuild a definition from :meth:`ProgramDefinition.canonical_dict` (as the DB stores it)."""
+    return parse_program(data)
+
+
+def parse_program(data: Any) -> ProgramDefinition:
+    if not isinstance(data, dict):
+        raise DefinitionError(FILE, "must be a mapping of program fields")
+    raw_unit = data.get("unit")
+    unit = raw_unit if isinstance(raw_unit, str) and raw_unit in UNITS else None
+    fields: dict[str, Any] = {}
+    for key, raw in data.items():
+        if key not in _PARSERS and key != "tests":
+            raise DefinitionError(
+                str(key), f"unknown field; expected {', '.join((*REQUIRED, *OPTIONAL))}"
+            )
+        if key != "tests":
+            fields[key] = _PARSERS[key](raw, str(key), unit)
+    for key in REQUIRED:
+        if key not in data:
+            raise DefinitionError(key, "is required")
+    opens, closes = fields.pop("window")
+    definition = ProgramDefinition(opens=opens, closes=closes, **fields)
+    _check_consistency(definition)
+    if "tests" not in data:
+        return definition
+    from subsidy.programs.testcases import parse_tests  # they evaluate the program itself
+
+    return replace(definition, tests=parse_tests(data["tests"], "tests", definition))
+
+
+# --- fields ----------------------------------------------------------------------------------
+
+
+def _code(raw: Any, path: str, unit: str | None) -> str:
+    if not isinstance(raw, str) or not 3 <= len(raw) <= 64 or not _CODE.fullmatch(raw):
+        raise DefinitionError(
+            path, "must be 3-64 uppercase letters, digits and single dashes, e.g. DAIRY-MILK-2026"
+        )
+    return raw
+
+
+def _name(raw: Any, path: str, unit: str | None) -> dict[str, str]:
+    return parse_localized(raw, path, max_length=300)
+
+
+def _reference(raw: Any, path: str, unit: str | None) -> str | dict[str, str]:
+    if isinstance(raw, dict):
+        return parse_localized(raw, path, max_length=500)
+    return parse_text(raw, path, max_length=500)
+
+
+def _window(raw: Any, path: str, unit: str | None) -> tuple[date, date]:
+    require_mapping(raw, path, "opens and closes dates")
+    days = {}
+    for key, value in raw.items():
+        refuse_unknown_keys({key: value}, path, ("opens", "closes"))
+        days[key] = parse_date(value, f"{path}.{key}")
+    for key in ("opens", "closes"):
+        if key not in days:
+            raise DefinitionError(f"{path}.{key}", "is required")
+    if days["closes"] < days["opens"]:
+        raise DefinitionError(
+            f"{path}.closes", f"must not be before window.opens ({days['opens'].isoformat()})"
+        )
+    return days["opens"], days["closes"]
+
+
+def _applicant_kinds(raw: Any, path: str, unit: str | None) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise DefinitionError(path, f"must be a non-empty list of {', '.join(APPLICANT_KINDS)}")
+    kinds: list[str] = []
+    for position, kind in enumerate(raw):
+        where = f"{path}[{position}]"
+        if not isinstance(kind, str) or kind not in APPLICANT_KINDS:
+            raise DefinitionError(where, f"must be one of {', '.join(APPLICANT_KINDS)}")
+        if kind in kinds:
+            raise DefinitionError(where, f"{kind} is listed twice")
+        kinds.append(kind)
+    return tuple(kinds)
+
+
+def _unit(raw: Any, path: str, unit: str | None) -> str:
+    if not isinstance(raw, str) or raw not in UNITS:
+        raise DefinitionError(path, f"must be one of {', '.join(UNITS)}")
+    return raw
+
+
+def _rate(raw: Any, path: str, unit: str | None) -> DatedValue[Decimal]:
+    return parse_dated(raw, _RATE_PARSERS.get(unit, _any_rate), path)
+
+
+def _tenge_rate(raw: Any, path: str) -> Decimal:
+    try:
+        return parse_share(raw, path)
+    except DefinitionError as error:
+        raise DefinitionError(
+            path, f"{error.message} (a tenge program's rate is the share of the amount paid)"
+        ) from None
+
+
+def _any_rate(raw: Any, path: str) -> Decimal:
+    return parse_decimal(raw, path, places=4)
+
+
+_RATE_PARSERS = {"liter": parse_money, "head": parse_money, "hectare": parse_money}
+_RATE_PARSERS["tenge"] = _tenge_rate
+
+
+def _money(raw: Any, path: str, unit: str | None) -> Decimal:
+    return parse_money(raw, path)
+
+
+def _decision_days(raw: Any, path: str, unit: str | None) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 90:
+        raise DefinitionError(path, "must be a whole number of days from 1 to 90")
+    return raw
+
+
+def _species(raw: Any, path: str, unit: str | None) -> str:
+    return parse_species(raw, path)
+
+
+def _criteria(raw: Any, path: str, unit: str | None) -> tuple[Criterion, ...]:
+    if not isinstance(raw, list):
+        raise DefinitionError(path, "must be a list of {rule, params}")
+    return tuple(_criterion(item, f"{path}[{position}]") for position, item in enumerate(raw))
+
+
+def _criterion(raw: Any, path: str) -> Criterion:
+    require_mapping(raw, path, "rule and params")
+    refuse_unknown_keys(raw, path, ("rule", "params"))
+    name = raw.get("rule")
+    if name is None:
+        raise DefinitionError(f"{path}.rule", "is required")
+    if not isinstance(name, str) or name not in RULES:
+        raise DefinitionError(f"{path}.rule", f"unknown rule; known rules: {', '.join(RULES)}")
+    declared = RULES[name].params
+    raw_params = raw.get("params", {})
+    if raw_params is None:
+        raw_params = {}
+    require_mapping(raw_params, f"{path}.params", "parameter names and values")
+    params: dict[str, DatedValue] = {}
+    for key, value in raw_params.items():
+        where = f"{path}.params.{key}"
+        if key not in declared:
+            takes = f"it takes {', '.join(declared)}" if declared else "it takes no parameters"
+            raise DefinitionError(where, f"unknown parameter of {name}; {takes}")
+        params[key] = parse_dated(value, declared[key].parse, where)
+    for key, param in declared.items():
+        if key in params:
+            continue
+        if param.required:
+            raise DefinitionError(f"{path}.params.{key}", "is required")
+        params[key] = DatedValue.single(param.parse(param.default, f"{path}.params.{key}"))
+    return Criterion(name, {key: params[key] for key in declared})
+
+
+_PARSERS = {
+    "code": _code,
+    "name": _name,
+    "reference": _reference,
+    "window": _window,
+    "applicant_kinds": _applicant_kinds,
+    "unit": _unit,
+    "species": _species,
+    "rate": _rate,
+    "max_amount_per_applicant": _money,
+    "budget": _money,
+    "second_approval_above": _money,
+    "decision_days": _decision_days,
+    "criteria": _criteria,
+}
+
+
+def _check_consistency(definition: ProgramDefinition) -> None:
+    """Cross-field checks, after every field is valid on its own."""
+    if definition.max_amount_per_applicant > definition.budget:
+        raise DefinitionError("max_amount_per_applicant", "must not exceed the budget")
+    # An application on the opening day must find every dated value in force.
+    opens = definition.opens
+    _in_force_from(definition.rate, "rate", opens)
+    for position, criterion in enumerate(definition.criteria):
+        for name, value in criterion.params.items():
+            _in_force_from(value, f"criteria[{position}].params.{name}", opens)
+
+
+def _in_force_from(value: DatedValue, path: str, opens: date) -> None:
+    first = value.first_start
+    if first is not None and first > opens:
+        raise DefinitionError(
+            path,
+            f"no value is in force when the window opens on {opens.isoformat()} "
+            f"(the first date is {first.isoformat()})",
+        )
+
+
+# --- YAML ------------------------------------------------------------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice: PyYAML would silently keep the last one."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set = set()
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            duplicate = key in seen
+        except TypeError:
+            continue  # unhashable: the base constructor reports it
+        if duplicate:
+            line = key_node.start_mark.line + 1
+            raise DefinitionError(FILE, f"line {line}: the key {key!r} is given twice")
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
