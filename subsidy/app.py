@@ -20,6 +20,7 @@ def build_app(config: dict | None = None) -> Flask:
         instance_path = config["INSTANCE_PATH"]
     app = Flask("subsidy", instance_path=str(instance_path), instance_relative_config=True)
     app.config.from_mapping(build_config(instance_path, config))
+    app.json.ensure_ascii = False  # Kazakh and Russian names stay readable in the API
 
     init_signing_key(app)
     db.init_app(app)
@@ -44,12 +45,22 @@ def build_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import subsidy.models  # noqa: F401  (the complete metadata, before any query)
     from subsidy.accounts.api import blp as accounts_blp
     from subsidy.applicants.api import blp as applicants_blp
+    from subsidy.applications.api import blp as applications_blp
     from subsidy.audit.api import blp as audit_blp
     from subsidy.districts.api import blp as districts_blp
+    from subsidy.programs.api import blp as programs_blp
 
-    for blueprint in (accounts_blp, districts_blp, applicants_blp, audit_blp):
+    for blueprint in (
+        accounts_blp,
+        districts_blp,
+        applicants_blp,
+        programs_blp,
+        applications_blp,
+        audit_blp,
+    ):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
         csrf.exempt(blueprint)  # the JSON API authenticates with bearer tokens, not cookies
 

@@ -42,6 +42,29 @@ def service_command(func):
     return wrapper
 
 
+class _Silent:
+    """Stands in for a progress bar when standard error is not a terminal."""
+
+    def __init__(self, iterable=None):
+        self.iterable = iterable
+
+    def __enter__(self):
+        return self.iterable if self.iterable is not None else self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, steps: int) -> None:
+        pass
+
+
+def progress(iterable=None, *, length: int | None = None, label: str):
+    """A progress bar on standard error for people at a terminal; silent in scripts and logs."""
+    if not sys.stderr.isatty():
+        return _Silent(iterable)
+    return click.progressbar(iterable, length=length, label=label, file=sys.stderr, show_pos=True)
+
+
 def read_password() -> str:
     if sys.stdin.isatty():
         return click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -54,8 +77,10 @@ def register_cli(app) -> None:
     from subsidy.audit.cli import audit
     from subsidy.demo.cli import seed_demo
     from subsidy.districts.cli import districts
+    from subsidy.programs.cli import programs
+    from subsidy.registry.cli import registry
 
-    for command in (users, applicants, audit, districts, seed_demo):
+    for command in (users, applicants, audit, districts, programs, registry, seed_demo):
         app.cli.add_command(command)
 
 

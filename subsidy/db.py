@@ -60,14 +60,14 @@ class UTCDateTime(sa.TypeDecorator):
         return value.astimezone(UTC)
 
 
-def string_enum(enum_class: type, name: str) -> sa.Enum:
+def string_enum(enum_class: type, name: str, length: int = 16) -> sa.Enum:
     """An Enum stored as its string values with a CHECK constraint (portable, readable in SQL)."""
     return sa.Enum(
         enum_class,
         name=name,
         native_enum=False,
         create_constraint=True,
-        length=16,
+        length=length,
         values_callable=lambda members: [member.value for member in members],
     )
 

@@ -14,6 +14,19 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from subsidy.extensions import Session, db
 
 POSTGRES_URL = os.environ.get("SUBSIDY_TEST_POSTGRES_URL")
+
+
+def _cheap_password_hashing() -> None:
+    """Argon2 at production cost takes ~50 ms a hash; tests create hundreds of users."""
+    from argon2 import PasswordHasher
+
+    from subsidy.accounts import passwords
+
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    passwords._DUMMY_HASH = passwords._hasher.hash("not-a-real-password")
+
+
+_cheap_password_hashing()
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -29,6 +42,8 @@ def make_app(database_url: str, instance_path, **overrides):
         "RATELIMIT_ENABLED": False,
         "WTF_CSRF_ENABLED": True,
         "PUBLIC_URL": "http://subsidy.test",
+        # A fixed "today" inside the test programs' windows, so dated rules are deterministic.
+        "TODAY": "2026-06-15",
     }
     config.update(overrides)
     return create_app(config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
+from decimal import Decimal
 
 from subsidy.accounts import services as accounts
 from subsidy.applicants import services as applicants
@@ -69,3 +70,97 @@ def make_user(role: str = "official", *, applicant=None, username: str | None = 
 def bearer(user) -> dict[str, str]:
     token, _ = accounts.issue_token(user=user)
     return {"Authorization": f"Bearer {token}"}
+
+
+# --- programs, registry facts, applications ------------------------------------------------
+
+
+def program_definition(
+    code: str = "TEST-HEADS-2026",
+    *,
+    unit: str = "head",
+    rate="1000.00",
+    budget: str = "100000.00",
+    threshold: str = "50000.00",
+    cap: str | None = None,
+    kinds=("individual", "peasant_farm", "legal_entity", "cooperative"),
+    criteria=None,
+    opens: str = "2026-01-01",
+    closes: str = "2026-12-31",
+):
+    from subsidy.programs.definition import parse_program
+
+    if criteria is None:
+        criteria = [
+            {"rule": "min_livestock_heads", "params": {"species": "cattle", "min": 5}},
+            {"rule": "no_tax_arrears"},
+            {"rule": "quantity_within_registry"},
+            {"rule": "no_double_funding"},
+            {"rule": "one_application_per_applicant"},
+        ]
+    return parse_program(
+        {
+            "code": code,
+            "name": {
+                "ru": f"Программа {code}",
+                "kk": f"Бағдарлама {code}",
+                "en": f"Program {code}",
+            },
+            "window": {"opens": date.fromisoformat(opens), "closes": date.fromisoformat(closes)},
+            "applicant_kinds": list(kinds),
+            "unit": unit,
+            "rate": rate,
+            "max_amount_per_applicant": cap or budget,
+            "budget": budget,
+            "second_approval_above": threshold,
+            "criteria": criteria,
+        }
+    )
+
+
+def make_program(code: str = "TEST-HEADS-2026", **kwargs):
+    from subsidy.programs.services import load_program
+
+    version, _ = load_program(definition=program_definition(code, **kwargs), actor="test")
+    return version.program
+
+
+def registry(livestock=(), land=(), tax=()):
+    """Import one snapshot of each kind given: rows as tuples in the CSV column order."""
+    from subsidy.registry.extracts import HEADERS
+    from subsidy.registry.services import import_extract
+
+    snapshots = {}
+    for kind, rows in (("livestock", livestock), ("land", land), ("tax", tax)):
+        if not rows:
+            continue
+        parsed = []
+        for row in rows:
+            record = dict(zip(HEADERS[kind], row, strict=True))
+            for name in ("hectares", "arrears"):
+                if name in record:
+                    record[name] = Decimal(str(record[name]))
+            parsed.append(record)
+        snapshots[kind] = import_extract(
+            kind=kind,
+            rows=parsed,
+            source_name=f"test-{kind}.csv",
+            source_sha256="0" * 64,
+            as_of=date(2026, 6, 1),
+            actor="test",
+        )
+    return snapshots
+
+
+def submit(applicant, program_code: str = "TEST-HEADS-2026", quantity="10", user=None, key=None):
+    from subsidy.applications.services import submit_application
+
+    user = user or make_user("official")
+    application, _ = submit_application(
+        program=program_code,
+        applicant=applicant.iin_bin,
+        quantity=Decimal(str(quantity)),
+        user=user,
+        idempotency_key=key,
+    )
+    return application

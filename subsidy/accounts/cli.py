@@ -13,12 +13,18 @@ def users() -> None:
 @click.argument("username")
 @click.option("--role", required=True, help="applicant, official, auditor or admin")
 @click.option("--applicant", "applicant", default=None, help="IIN/BIN of the linked applicant")
+@click.option("--iin", default=None, help="an official's own IIN (conflicts of interest)")
 @service_command
-def create_user(username: str, role: str, applicant: str | None) -> None:
+def create_user(username: str, role: str, applicant: str | None, iin: str | None) -> None:
     """Create a user; the password is read from standard input."""
     password = read_password()
     user = services.create_user(
-        username=username, password=password, role=role, applicant=applicant, actor=CLI_ACTOR
+        username=username,
+        password=password,
+        role=role,
+        applicant=applicant,
+        iin=iin,
+        actor=CLI_ACTOR,
     )
     click.echo(f"created user {user.username} (id {user.id}, role {user.role.value})")
 

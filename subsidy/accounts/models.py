@@ -30,6 +30,8 @@ class User(UserMixin, Base):
     applicant_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("applicants.id", ondelete="RESTRICT"), nullable=True, index=True
     )
+    # An official's own IIN: a conflict of interest is found through it (never logged).
+    iin: Mapped[str | None] = mapped_column(sa.String(12), nullable=True, index=True)
     is_active_account: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 

@@ -12,6 +12,7 @@ from flask import current_app
 
 from subsidy.accounts.models import ApiToken, Role, User
 from subsidy.accounts.passwords import check_password, hash_password, password_problem
+from subsidy.applicants.ids import InvalidId, validate_iin
 from subsidy.applicants.queries import applicant_by_iin_bin
 from subsidy.audit.services import append_entry
 from subsidy.db import utcnow
@@ -26,7 +27,13 @@ def parse_role(value: str) -> Role:
 
 
 def create_user(
-    *, username: str, password: str, role: str, applicant: str | None = None, actor: str
+    *,
+    username: str,
+    password: str,
+    role: str,
+    applicant: str | None = None,
+    iin: str | None = None,
+    actor: str,
 ) -> User:
     if not USERNAME_RE.match(username or ""):
         raise ValidationFailed.field(
@@ -37,6 +44,11 @@ def create_user(
         raise ValidationFailed.field("password", problem)
     parsed_role = parse_role(role)
     linked = _linked_applicant(parsed_role, applicant)
+    if iin is not None:
+        try:
+            validate_iin(iin)
+        except InvalidId as error:
+            raise ValidationFailed.field("iin", str(error)) from None
     if db.session.execute(sa.select(User.id).where(User.username == username)).first():
         raise Conflict("username: already taken", {"username": ["already taken"]})
     user = User(
@@ -44,6 +56,7 @@ def create_user(
         password_hash=hash_password(password),
         role=parsed_role,
         applicant_id=linked.id if linked else None,
+        iin=iin,
         is_active_account=True,
         created_at=utcnow(),
     )

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from subsidy.audit import services
 from subsidy.audit.queries import latest_checkpoint
 from subsidy.audit.verification import export_log, verify_log
-from subsidy.cli import service_command
+from subsidy.cli import progress, service_command
 from subsidy.errors import NotFound
 
 
@@ -32,7 +32,7 @@ def verify() -> None:
     from subsidy.extensions import db
 
     total = log_size(db.session)
-    with click.progressbar(length=total, label="verifying", file=sys.stderr, show_pos=True) as bar:
+    with progress(length=total, label="verifying") as bar:
         done = [0]
 
         def advance(size: int) -> None:

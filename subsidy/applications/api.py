@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+
+from subsidy.accounts.access import api_user, roles
+from subsidy.accounts.models import Role
+from subsidy.applications import decisions, services
+from subsidy.applications.decisions import queue_position
+from subsidy.applications.models import Status
+from subsidy.applications.queries import is_overdue, list_applications, visible_application
+from subsidy.applications.schemas import (
+    ApplicationCreateSchema,
+    ApplicationListQuerySchema,
+    ApplicationPageSchema,
+    ApplicationSchema,
+    ApproveSchema,
+    RejectSchema,
+)
+from subsidy.errors import ValidationFailed
+
+blp = Blueprint("applications", __name__, url_prefix="/applications", description="Applications")
+
+IDEMPOTENCY_KEY_MAX = 128
+
+
+def decision_view(application) -> dict | None:
+    if application.status in (Status.SUBMITTED, Status.INELIGIBLE):
+        return None
+    outcome = {
+        Status.APPROVED: "approved",
+        Status.REJECTED: "rejected",
+        Status.WITHDRAWN: "withdrawn",
+    }.get(application.status)
+    return {
+        "outcome": outcome,
+        "proposed_amount": application.proposed_amount,
+        "approved_amount": application.approved_amount,
+        "first_approver_id": application.first_approver_id,
+        "first_approved_at": application.first_approved_at,
+        "decided_by_id": application.decided_by_id,
+        "decided_at": application.decided_at,
+        "reason": application.reject_reason,
+        "comment": application.decision_comment,
+    }
+
+
+def application_view(application) -> dict:
+    applicant = application.applicant
+    return {
+        "id": application.id,
+        "number": application.number,
+        "status": application.status.value,
+        "program": application.program.code,
+        "program_version": application.program_version.version,
+        "applicant": {
+            "id": applicant.id,
+            "iin_bin": applicant.iin_bin,
+            "kind": applicant.kind.value,
+            "name": applicant.name,
+            "district": applicant.district_code,
+        },
+        "unit": application.program_version.unit,
+        "quantity": application.quantity,
+        "rate": format(application.rate.normalize(), "f"),
+        "requested_amount": application.requested_amount,
+        "submitted_at": application.submitted_at,
+        "submitted_on": application.submitted_on,
+        "decision_due_on": application.decision_due_on,
+        "overdue": is_overdue(application),
+        "queue_position": queue_position(application),
+        "eligibility": services.evaluation_of(application),
+        "decision": decision_view(application),
+    }
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
+        raise ValidationFailed.field(
+            "Idempotency-Key", f"1 to {IDEMPOTENCY_KEY_MAX} printable characters"
+        )
+    return key
+
+
+@blp.route("", methods=["POST"])
+@roles(Role.APPLICANT, Role.OFFICIAL)
+@blp.arguments(ApplicationCreateSchema)
+@blp.response(201, ApplicationSchema)
+def submit(payload):
+    application, _ = services.submit_application(
+        **payload, user=api_user(), idempotency_key=_idempotency_key()
+    )
+    return application_view(application)
+
+
+@blp.route("", methods=["GET"])
+@roles(Role.APPLICANT, Role.OFFICIAL, Role.AUDITOR, Role.ADMIN)
+@blp.arguments(ApplicationListQuerySchema, location="query")
+@blp.response(200, ApplicationPageSchema)
+def list_(query):
+    items, next_cursor = list_applications(user=api_user(), **query)
+    return {"items": [application_view(item) for item in items], "next": next_cursor}
+
+
+@blp.route("/<int:application_id>", methods=["GET"])
+@roles(Role.APPLICANT, Role.OFFICIAL, Role.AUDITOR, Role.ADMIN)
+@blp.response(200, ApplicationSchema)
+def read(application_id):
+    return application_view(visible_application(application_id, api_user()))
+
+
+@blp.route("/<int:application_id>/approve", methods=["POST"])
+@roles(Role.OFFICIAL)
+@blp.arguments(ApproveSchema)
+@blp.response(200, ApplicationSchema)
+def approve(payload, application_id):
+    user = api_user()
+    application = visible_application(application_id, user)
+    return application_view(
+        decisions.approve_application(application=application, user=user, **payload)
+    )
+
+
+@blp.route("/<int:application_id>/reject", methods=["POST"])
+@roles(Role.OFFICIAL)
+@blp.arguments(RejectSchema)
+@blp.response(200, ApplicationSchema)
+def reject(payload, application_id):
+    user = api_user()
+    application = visible_application(application_id, user)
+    return application_view(
+        decisions.reject_application(application=application, user=user, reason=payload["reason"])
+    )
+
+
+@blp.route("/<int:application_id>/withdraw", methods=["POST"])
+@roles(Role.APPLICANT)
+@blp.response(200, ApplicationSchema)
+def withdraw(application_id):
+    user = api_user()
+    application = visible_application(application_id, user)
+    return application_view(services.withdraw_application(application=application, user=user))

@@ -1,0 +1,127 @@
+"""Applications and the claims they make (parcels, animals) for double-funding checks."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from subsidy.db import Base, Money, UTCDateTime, string_enum, utcnow
+
+
+class Status(enum.StrEnum):
+    INELIGIBLE = "ineligible"
+    SUBMITTED = "submitted"
+    AWAITING_SECOND_APPROVAL = "awaiting_second_approval"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WAITLISTED = "waitlisted"
+    WITHDRAWN = "withdrawn"
+
+
+# Applications that still hold their claims and count as "another application".
+LIVE_STATUSES = (
+    Status.SUBMITTED,
+    Status.AWAITING_SECOND_APPROVAL,
+    Status.APPROVED,
+    Status.WAITLISTED,
+)
+AWAITING_DECISION = (Status.SUBMITTED, Status.AWAITING_SECOND_APPROVAL, Status.WAITLISTED)
+
+
+class Application(Base):
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(sa.String(96), unique=True, nullable=True)
+    program_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programs.id", ondelete="RESTRICT"), nullable=False
+    )
+    program_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("program_versions.id", ondelete="RESTRICT"), nullable=False
+    )
+    applicant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applicants.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    submitted_by_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), nullable=False
+    )
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
+    status: Mapped[Status] = mapped_column(string_enum(Status, "status", 32), nullable=False)
+    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(18, 4), nullable=False)
+    rate: Mapped[Decimal] = mapped_column(sa.Numeric(18, 4), nullable=False)
+    requested_amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    rules_version: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    # The evaluation as served (checks, details, facts used, snapshots), canonical JSON.
+    evaluation: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    submitted_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    decision_due_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    proposed_amount: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    first_approver_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), nullable=True
+    )
+    first_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    approved_amount: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), nullable=True
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decision_comment: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    reject_reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    program = relationship("Program", lazy="joined")
+    program_version = relationship("ProgramVersion", lazy="joined")
+    applicant = relationship("Applicant", lazy="joined")
+    claims: Mapped[list[ApplicationClaim]] = relationship(back_populates="application")
+
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "submitted_by_id",
+            "idempotency_key",
+            name="uq_applications_submitted_by_id_idempotency_key",
+        ),
+        sa.Index("ix_applications_program_status", "program_id", "status"),
+        sa.Index("ix_applications_status_due", "status", "decision_due_on"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint(
+            "approved_amount IS NULL OR approved_amount <= requested_amount",
+            name="approved_within_requested",
+        ),
+    )
+
+
+class ApplicationClaim(Base):
+    """A parcel (``parcel:<cadastral number>``) or a herd (``animals:<owner>:<species>``) that
+    an application claims; two live applications of one program may not share a key."""
+
+    __tablename__ = "application_claims"
+
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="RESTRICT"), primary_key=True
+    )
+    claim_key: Mapped[str] = mapped_column(sa.String(96), primary_key=True)
+    program_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programs.id", ondelete="RESTRICT"), nullable=False
+    )
+
+    application: Mapped[Application] = relationship(back_populates="claims")
+
+    __table_args__ = (sa.Index("ix_application_claims_program_key", "program_id", "claim_key"),)
+
+
+def lock_application(application: Application) -> None:
+    """Lock the row (PostgreSQL: FOR NO KEY UPDATE) and reload it as committed by others."""
+    from subsidy.extensions import db
+
+    db.session.execute(
+        sa.select(Application.id)
+        .where(Application.id == application.id)
+        .with_for_update(key_share=True)
+    )
+    db.session.refresh(application)

@@ -1,0 +1,116 @@
+from decimal import Decimal, InvalidOperation
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from subsidy.applications.models import Status
+from subsidy.fields import Money
+
+STATUSES = [status.value for status in Status]
+
+
+class Quantity(fields.Field):
+    """A whole JSON number or a decimal string ("1250.5"); JSON fractions are refused because
+    a float may already have changed the value."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValidationError('must be a whole number or a decimal string such as "12.5"')
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValidationError("must be a decimal number") from None
+        if not number.is_finite():
+            raise ValidationError("must be a decimal number")
+        return number
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format(value.normalize(), "f")
+
+
+class ApplicationCreateSchema(Schema):
+    program = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    applicant = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    quantity = Quantity(required=True)
+
+
+class ApproveSchema(Schema):
+    amount = Money(load_default=None)
+    comment = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class RejectSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ApplicationListQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    program = fields.String(validate=validate.Length(max=64))
+    district = fields.String(validate=validate.Length(max=16))
+    applicant = fields.String(validate=validate.Length(max=32))
+    overdue = fields.Boolean()
+    cursor = fields.Integer(validate=validate.Range(min=0, max=2**62))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class CheckSchema(Schema):
+    rule = fields.String(required=True)
+    passed = fields.Boolean(required=True)
+    detail = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    facts_used = fields.Dict(required=True)
+
+
+class EligibilitySchema(Schema):
+    eligible = fields.Boolean(required=True)
+    rules_version = fields.String(required=True)
+    on_date = fields.String(required=True)
+    rate = fields.String(required=True)
+    quantity = fields.String(required=True)
+    amount = fields.String(required=True)
+    capped = fields.Boolean(required=True)
+    checks = fields.List(fields.Nested(CheckSchema), required=True)
+    snapshots = fields.Dict(required=True)
+
+
+class DecisionSchema(Schema):
+    outcome = fields.String(allow_none=True, required=True)
+    proposed_amount = Money(allow_none=True)
+    approved_amount = Money(allow_none=True)
+    first_approver_id = fields.Integer(allow_none=True)
+    first_approved_at = fields.AwareDateTime(allow_none=True)
+    decided_by_id = fields.Integer(allow_none=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+    reason = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+
+
+class ApplicantBriefSchema(Schema):
+    id = fields.Integer()
+    iin_bin = fields.String()
+    kind = fields.String()
+    name = fields.String()
+    district = fields.String()
+
+
+class ApplicationSchema(Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    program = fields.String(required=True)
+    program_version = fields.Integer(required=True)
+    applicant = fields.Nested(ApplicantBriefSchema, required=True)
+    unit = fields.String(required=True)
+    quantity = Quantity(required=True)
+    rate = fields.String(required=True)
+    requested_amount = Money(required=True)
+    submitted_at = fields.AwareDateTime(required=True)
+    submitted_on = fields.Date(required=True)
+    decision_due_on = fields.Date(required=True)
+    overdue = fields.Boolean(required=True)
+    queue_position = fields.Integer(allow_none=True, required=True)
+    eligibility = fields.Nested(EligibilitySchema, required=True)
+    decision = fields.Nested(DecisionSchema, allow_none=True, required=True)
+
+
+class ApplicationPageSchema(Schema):
+    items = fields.List(fields.Nested(ApplicationSchema), required=True)
+    next = fields.Integer(allow_none=True, required=True)

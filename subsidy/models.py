@@ -1,0 +1,28 @@
+"""Imports every model so the metadata is complete (for migrations and the model/migration test)."""
+
+from subsidy.accounts.models import ApiToken, User
+from subsidy.applicants.models import Applicant, cooperative_members
+from subsidy.applications.models import Application, ApplicationClaim
+from subsidy.audit.models import AuditCheckpoint, AuditEntry, AuditNode
+from subsidy.districts.models import District
+from subsidy.programs.models import Program, ProgramVersion
+from subsidy.registry.models import LandRecord, LivestockRecord, RegistrySnapshot, TaxRecord
+
+__all__ = [
+    "ApiToken",
+    "Applicant",
+    "Application",
+    "ApplicationClaim",
+    "AuditCheckpoint",
+    "AuditEntry",
+    "AuditNode",
+    "District",
+    "LandRecord",
+    "LivestockRecord",
+    "Program",
+    "ProgramVersion",
+    "RegistrySnapshot",
+    "TaxRecord",
+    "User",
+    "cooperative_members",
+]

@@ -1,0 +1,69 @@
+"""Programs and their immutable, numbered versions.
+
+A program's identity and its money (budget and what approvals have committed) live in
+``programs``; approvals lock that row. Each load of a program file adds a ``program_versions``
+row holding the canonical definition; applications are pinned to the version they were
+evaluated under, so an old decision can always be reproduced."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from subsidy.db import Base, Money, UTCDateTime, utcnow
+
+
+class Program(Base):
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    budget_amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    committed_amount: Mapped[Decimal] = mapped_column(Money, nullable=False, default=Decimal("0"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    versions: Mapped[list[ProgramVersion]] = relationship(
+        back_populates="program", order_by="ProgramVersion.version"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("committed_amount >= 0", name="committed_not_negative"),
+        sa.CheckConstraint("committed_amount <= budget_amount", name="committed_within_budget"),
+    )
+
+    @property
+    def remaining_amount(self) -> Decimal:
+        return self.budget_amount - self.committed_amount
+
+
+class ProgramVersion(Base):
+    __tablename__ = "program_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programs.id", ondelete="RESTRICT"), nullable=False
+    )
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    rules_version: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    # The canonical JSON of the definition (RFC 8785); rules_version is derived from it.
+    definition: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    name_ru: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    name_kk: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    name_en: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    unit: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    opens_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    closes_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    budget_amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    program: Mapped[Program] = relationship(back_populates="versions")
+
+    __table_args__ = (
+        sa.UniqueConstraint("program_id", "version", name="uq_program_versions_program_version"),
+    )
+
+    def name(self, lang: str = "ru") -> str:
+        return {"kk": self.name_kk, "en": self.name_en}.get(lang, self.name_ru)

@@ -1,0 +1,96 @@
+"""Loading a program file: a new immutable version, its budget, and the audit entry."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from subsidy.audit.canonical import canonical_bytes
+from subsidy.audit.services import append_entry, lock_log
+from subsidy.db import utcnow
+from subsidy.errors import Conflict, ValidationFailed
+from subsidy.extensions import db
+from subsidy.programs.definition import ProgramDefinition
+from subsidy.programs.models import Program, ProgramVersion
+from subsidy.programs.testcases import run_program_tests
+
+
+def require_tests_pass(definition: ProgramDefinition) -> None:
+    for position, outcome in enumerate(run_program_tests(definition)):
+        if not outcome.passed:
+            raise ValidationFailed.field(
+                f"tests[{position}]", f"{outcome.name}: {'; '.join(outcome.problems)}"
+            )
+
+
+def load_program(*, definition: ProgramDefinition, actor: str) -> tuple[ProgramVersion, bool]:
+    """Store ``definition`` as the program's next version; (version, created).
+
+    Loading a file identical to the current version changes nothing, so loading is idempotent.
+    """
+    require_tests_pass(definition)
+    lock_log(db.session)  # writers take the log lock first: one lock order, no deadlocks
+    program = db.session.execute(
+        sa.select(Program)
+        .where(Program.code == definition.code)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if program is None:
+        program = Program(
+            code=definition.code,
+            budget_amount=definition.budget,
+            committed_amount=0,
+            created_at=utcnow(),
+        )
+        db.session.add(program)
+        db.session.flush()
+        number = 1
+    else:
+        current = program.versions[-1]
+        if current.rules_version == definition.rules_version:
+            return current, False
+        if definition.budget < program.committed_amount:
+            raise Conflict(
+                f"budget: {program.committed_amount} is already committed; the budget "
+                "cannot be lower",
+                {"budget": ["lower than the amount already committed"]},
+            )
+        number = current.version + 1
+        program.budget_amount = definition.budget
+    version = ProgramVersion(
+        program_id=program.id,
+        version=number,
+        rules_version=definition.rules_version,
+        definition=canonical_bytes(definition.canonical_dict()).decode("utf-8"),
+        name_ru=definition.name["ru"],
+        name_kk=definition.name["kk"],
+        name_en=definition.name["en"],
+        unit=definition.unit,
+        opens_on=definition.opens,
+        closes_on=definition.closes,
+        budget_amount=definition.budget,
+        created_at=utcnow(),
+    )
+    db.session.add(version)
+    db.session.flush()
+    db.session.refresh(program)
+    append_entry(
+        actor=actor,
+        action="program_loaded",
+        subject=f"program:{program.id}",
+        data={
+            "code": definition.code,
+            "version": number,
+            "rules_version": definition.rules_version,
+            "budget": str(definition.budget),
+        },
+    )
+    return version, True
+
+
+def definition_of(version: ProgramVersion) -> ProgramDefinition:
+    from subsidy.programs.definition import program_from_json
+
+    return program_from_json(json.loads(version.definition))
