@@ -1,0 +1,1 @@
+"""Decisions on applications: the decision document (pure, :mod:`.document` and :mod:`.pdf`)."""
