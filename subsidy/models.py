@@ -4,6 +4,7 @@ from subsidy.accounts.models import ApiToken, User
 from subsidy.applicants.models import Applicant, cooperative_members
 from subsidy.applications.models import Application, ApplicationClaim
 from subsidy.audit.models import AuditCheckpoint, AuditEntry, AuditNode
+from subsidy.decisions.models import DecisionDocument
 from subsidy.districts.models import District
 from subsidy.programs.models import Program, ProgramVersion
 from subsidy.registry.models import LandRecord, LivestockRecord, RegistrySnapshot, TaxRecord
@@ -16,6 +17,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEntry",
     "AuditNode",
+    "DecisionDocument",
     "District",
     "LandRecord",
     "LivestockRecord",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 from flask_smorest import Blueprint
 
 from subsidy.accounts.access import api_user, roles
@@ -17,7 +17,8 @@ from subsidy.applications.schemas import (
     ApproveSchema,
     RejectSchema,
 )
-from subsidy.errors import ValidationFailed
+from subsidy.decisions.queries import latest_document
+from subsidy.errors import NotFound, ValidationFailed
 
 blp = Blueprint("applications", __name__, url_prefix="/applications", description="Applications")
 
@@ -98,7 +99,7 @@ def submit(payload):
 
 
 @blp.route("", methods=["GET"])
-@roles(Role.APPLICANT, Role.OFFICIAL, Role.AUDITOR, Role.ADMIN)
+@roles(Role.APPLICANT, Role.OFFICIAL, Role.AUDITOR)
 @blp.arguments(ApplicationListQuerySchema, location="query")
 @blp.response(200, ApplicationPageSchema)
 def list_(query):
@@ -106,14 +107,14 @@ def list_(query):
     return {"items": [application_view(item) for item in items], "next": next_cursor}
 
 
-@blp.route("/<int:application_id>", methods=["GET"])
-@roles(Role.APPLICANT, Role.OFFICIAL, Role.AUDITOR, Role.ADMIN)
+@blp.route("/<int(max=2147483647):application_id>", methods=["GET"])
+@roles(Role.APPLICANT, Role.OFFICIAL, Role.AUDITOR)
 @blp.response(200, ApplicationSchema)
 def read(application_id):
     return application_view(visible_application(application_id, api_user()))
 
 
-@blp.route("/<int:application_id>/approve", methods=["POST"])
+@blp.route("/<int(max=2147483647):application_id>/approve", methods=["POST"])
 @roles(Role.OFFICIAL)
 @blp.arguments(ApproveSchema)
 @blp.response(200, ApplicationSchema)
@@ -125,7 +126,7 @@ def approve(payload, application_id):
     )
 
 
-@blp.route("/<int:application_id>/reject", methods=["POST"])
+@blp.route("/<int(max=2147483647):application_id>/reject", methods=["POST"])
 @roles(Role.OFFICIAL)
 @blp.arguments(RejectSchema)
 @blp.response(200, ApplicationSchema)
@@ -137,10 +138,25 @@ def reject(payload, application_id):
     )
 
 
-@blp.route("/<int:application_id>/withdraw", methods=["POST"])
+@blp.route("/<int(max=2147483647):application_id>/withdraw", methods=["POST"])
 @roles(Role.APPLICANT)
 @blp.response(200, ApplicationSchema)
 def withdraw(application_id):
     user = api_user()
     application = visible_application(application_id, user)
     return application_view(services.withdraw_application(application=application, user=user))
+
+
+@blp.route("/<int(max=2147483647):application_id>/decision.pdf", methods=["GET"])
+@roles(Role.APPLICANT, Role.OFFICIAL, Role.AUDITOR)
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf")
+def decision_pdf(application_id):
+    """The decision document exactly as issued (the same bytes every time)."""
+    application = visible_application(application_id, api_user())
+    document = latest_document(application.id)
+    if document is None:
+        raise NotFound("no decision document has been issued for this application")
+    response = Response(document.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
+    response.headers["X-Content-SHA256"] = document.pdf_sha256
+    return response

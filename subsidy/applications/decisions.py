@@ -17,6 +17,7 @@ from subsidy.applications.models import Application, Status, lock_application
 from subsidy.applications.transitions import move, require_action
 from subsidy.audit.services import append_entry, lock_log
 from subsidy.db import utcnow
+from subsidy.decisions.services import issue_decision_document
 from subsidy.errors import Conflict, Forbidden, ValidationFailed
 from subsidy.extensions import db
 from subsidy.programs.models import Program
@@ -152,7 +153,7 @@ def _final_approval(program, application, user, amount, comment) -> Application:
     if comment:
         application.decision_comment = comment
     db.session.flush()
-    append_entry(
+    entry = append_entry(
         actor=user.actor,
         action="application_approved",
         subject=subject,
@@ -162,6 +163,9 @@ def _final_approval(program, application, user, amount, comment) -> Application:
             "first_approver": application.first_approver_id,
             "program_committed": f"{program.committed_amount:.2f}",
         },
+    )
+    issue_decision_document(
+        application=application, decision_index=entry["index"], actor=user.actor
     )
     return application
 
@@ -208,11 +212,14 @@ def reject_application(*, application: Application, user: User, reason: str) -> 
     application.decided_by_id = user.id
     application.decided_at = utcnow()
     db.session.flush()
-    append_entry(
+    entry = append_entry(
         actor=user.actor,
         action="application_rejected",
         subject=f"application:{application.id}",
         data={"from": previous.value},
+    )
+    issue_decision_document(
+        application=application, decision_index=entry["index"], actor=user.actor
     )
     return application
 

@@ -210,7 +210,7 @@ MATRIX = [
             "other": 200,
             "official": 200,
             "auditor": 200,
-            "admin": 200,
+            "admin": 403,
         },
     ),
     (
@@ -223,7 +223,20 @@ MATRIX = [
             "other": 404,
             "official": 200,
             "auditor": 200,
-            "admin": 200,
+            "admin": 403,
+        },
+    ),
+    (
+        "GET",
+        "/api/v1/applications/{id}/decision.pdf",
+        None,
+        {
+            "anonymous": 401,
+            "farmer": 404,
+            "other": 404,
+            "official": 404,
+            "auditor": 404,
+            "admin": 403,
         },
     ),
     (

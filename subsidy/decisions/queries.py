@@ -1,0 +1,67 @@
+"""Finding and verifying issued decision documents."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from subsidy.decisions.models import DecisionDocument
+from subsidy.errors import ValidationFailed
+from subsidy.extensions import db
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def parse_sha256(value: str | None, field: str = "sha256") -> str:
+    value = (value or "").strip().lower()
+    if not SHA256_RE.match(value):
+        raise ValidationFailed.field(field, "must be 64 hexadecimal digits")
+    return value
+
+
+def documents_of(application_id: int) -> list[DecisionDocument]:
+    return list(
+        db.session.execute(
+            sa.select(DecisionDocument)
+            .where(DecisionDocument.application_id == application_id)
+            .order_by(DecisionDocument.id)
+        ).scalars()
+    )
+
+
+def latest_document(application_id: int) -> DecisionDocument | None:
+    documents = documents_of(application_id)
+    return documents[-1] if documents else None
+
+
+def find_document(sha256: str) -> DecisionDocument | None:
+    """By the PDF file's hash, or by the content hash that the document's QR code carries."""
+    return db.session.execute(
+        sa.select(DecisionDocument).where(
+            sa.or_(DecisionDocument.pdf_sha256 == sha256, DecisionDocument.content_sha256 == sha256)
+        )
+    ).scalar_one_or_none()
+
+
+def verification(sha256: str) -> dict:
+    document = find_document(sha256)
+    if document is None:
+        return {"valid": False, "sha256": sha256}
+    application = document.application
+    latest = latest_document(application.id)
+    return {
+        "valid": True,
+        "sha256": sha256,
+        "matched": "file" if document.pdf_sha256 == sha256 else "content",
+        "decision_number": document.number,
+        "application_number": application.number,
+        "outcome": document.outcome,
+        "status": application.status.value,
+        "superseded": latest is not None and latest.id != document.id,
+        "issued_at": document.issued_at,
+        "pdf_sha256": document.pdf_sha256,
+        "content_sha256": document.content_sha256,
+        "log_index": document.issued_log_index,
+        "inclusion_proof": f"/api/v1/audit/proofs/inclusion?index={document.issued_log_index}",
+    }

@@ -1,0 +1,28 @@
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, validate
+
+
+class VerifyHashSchema(Schema):
+    sha256 = fields.String(validate=validate.Length(max=128))
+
+
+class VerifyUploadSchema(Schema):
+    file = Upload(metadata={"description": "the decision PDF"})
+
+
+class VerificationSchema(Schema):
+    valid = fields.Boolean(required=True)
+    sha256 = fields.String(required=True)
+    matched = fields.String(metadata={"description": "file: the PDF's hash; content: the QR's"})
+    decision_number = fields.String()
+    application_number = fields.String()
+    outcome = fields.String()
+    status = fields.String(metadata={"description": "the application's current status"})
+    superseded = fields.Boolean()
+    issued_at = fields.AwareDateTime()
+    pdf_sha256 = fields.String()
+    content_sha256 = fields.String()
+    log_index = fields.Integer()
+    inclusion_proof = fields.String(
+        metadata={"description": "add &tree_size=<checkpoint size> to get the proof"}
+    )

@@ -1,0 +1,35 @@
+"""The public /verify page: the QR code on every decision points here."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+
+from subsidy.accounts.access import public
+from subsidy.decisions.api import uploaded_sha256
+from subsidy.decisions.queries import parse_sha256, verification
+from subsidy.errors import DomainError
+from subsidy.extensions import limiter
+
+bp = Blueprint("verify", __name__)
+
+
+class VerifyForm(FlaskForm):
+    file = FileField("PDF", validators=[FileRequired()])
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@public
+@limiter.limit("60 per minute", methods=["POST"])
+def verify_page():
+    form = VerifyForm()
+    result, error, status = None, None, 200
+    try:
+        if form.validate_on_submit():
+            result = verification(uploaded_sha256(form.file.data))
+        elif request.method == "GET" and request.args.get("sha256"):
+            result = verification(parse_sha256(request.args["sha256"]))
+    except DomainError as refusal:
+        error, status = refusal.one_line(), refusal.status
+    return render_template("decisions/verify.html", form=form, result=result, error=error), status
