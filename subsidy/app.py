@@ -10,6 +10,7 @@ from subsidy.audit.signing import init_signing_key
 from subsidy.config import build_config, instance_path_from_env
 from subsidy.errors import register_error_handlers
 from subsidy.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+from subsidy.input_guard import register_input_guard
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -35,6 +36,7 @@ def build_app(config: dict | None = None) -> Flask:
 
     _register_blueprints(app)
     register_error_handlers(app)
+    register_input_guard(app)
     _register_unit_of_work(app)
 
     from subsidy.cli import register_cli
@@ -50,6 +52,7 @@ def _register_blueprints(app: Flask) -> None:
     from subsidy.applicants.api import blp as applicants_blp
     from subsidy.applications.api import blp as applications_blp
     from subsidy.audit.api import blp as audit_blp
+    from subsidy.decisions.api import blp as documents_blp
     from subsidy.districts.api import blp as districts_blp
     from subsidy.programs.api import blp as programs_blp
 
@@ -59,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
         applicants_blp,
         programs_blp,
         applications_blp,
+        documents_blp,
         audit_blp,
     ):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
@@ -66,8 +70,10 @@ def _register_blueprints(app: Flask) -> None:
 
     from subsidy import home
     from subsidy.accounts import views as account_views
+    from subsidy.decisions import views as verify_views
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(verify_views.bp)
     app.register_blueprint(account_views.bp)
 
 
@@ -79,7 +85,7 @@ def _register_unit_of_work(app: Flask) -> None:
     @app.after_request
     def commit_or_rollback(response):
         keep = g.pop("keep_changes", False)
-        if response.status_code < 400 or keep:
+        if response.status_code < 400 or (keep and response.status_code < 500):
             db.session.commit()
         else:
             db.session.rollback()

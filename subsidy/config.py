@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from datetime import timedelta
@@ -12,16 +13,29 @@ def instance_path_from_env() -> Path:
     return Path(os.environ.get("SUBSIDY_INSTANCE_PATH", "instance")).resolve()
 
 
+def write_once(path: Path, data: bytes) -> None:
+    """Create ``path`` with ``data`` (mode 0600) unless it exists. Written to a temporary file
+    and linked into place, so a worker starting alongside never reads a half-written key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # If another worker won, its key is the one everybody uses.
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def _read_or_create_secret(path: Path) -> str:
     """The session key is generated once and kept, so restarts do not sign everyone out."""
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value + "\n")
-    return value
+    if not path.exists():
+        write_once(path, (secrets.token_hex(32) + "\n").encode())
+    return path.read_text().strip()
 
 
 class Config:
@@ -66,7 +80,10 @@ CONFIGS = {"development": Config, "production": ProductionConfig, "testing": Tes
 def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Collect the settings for one app: class defaults, then environment, then overrides."""
     env_name = os.environ.get("SUBSIDY_ENV", "development")
-    base = CONFIGS.get(env_name, Config)
+    if env_name not in CONFIGS:
+        # A typo must not quietly run production with development settings.
+        raise ValueError(f"SUBSIDY_ENV must be one of {', '.join(CONFIGS)}, not {env_name!r}")
+    base = CONFIGS[env_name]
     settings = {key: getattr(base, key) for key in dir(base) if key.isupper()}
     overrides = dict(overrides or {})
     settings["SQLALCHEMY_DATABASE_URI"] = os.environ.get(

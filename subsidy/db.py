@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, scoped_session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,23 +76,73 @@ def quantize_money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-class Money(sa.TypeDecorator):
+# SQLite has no decimal type: a NUMERIC column keeps 15 significant digits (a double), whatever
+# is bound. Values are therefore limited to 15 significant digits at the edges (schemas and
+# parsers) and read back through repr(), which gives exactly those digits again.
+SIGNIFICANT_DIGITS = 15
+
+
+def significant_digits(value: Decimal) -> int:
+    return len(value.normalize().as_tuple().digits)
+
+
+class ExactNumeric(sa.TypeDecorator):
+    """A Decimal column that returns exactly what was stored on SQLite and PostgreSQL alike."""
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int = 18, scale: int = 4):
+        super().__init__(precision=precision, scale=scale, asdecimal=True)
+        self.scale = scale
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            # Our own conversion below; SQLAlchemy's would format the double with `scale`
+            # places and show its binary noise (9999999999999.99 -> ...9902).
+            return dialect.type_descriptor(
+                sa.Numeric(self.impl.precision, self.scale, asdecimal=False)
+            )
+        return dialect.type_descriptor(self.impl)
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("decimal columns take Decimal, not float")
+        value = Decimal(value)
+        if dialect.name == "sqlite":
+            if significant_digits(value) > SIGNIFICANT_DIGITS:
+                raise ValueError(f"{value} has more than {SIGNIFICANT_DIGITS} significant digits")
+            return float(value)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, float):
+            value = Decimal(repr(value))
+        return Decimal(value).quantize(Decimal(1).scaleb(-self.scale))
+
+
+class Money(ExactNumeric):
     """KZT with two decimal places, as ``Decimal``; floats are refused outright."""
 
-    impl = sa.Numeric(18, 2, asdecimal=True)
     cache_ok = True
+
+    def __init__(self):
+        super().__init__(18, 2)
 
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
         if isinstance(value, float):
             raise TypeError("money must be Decimal, not float")
-        return quantize_money(Decimal(value))
+        return super().process_bind_param(quantize_money(Decimal(value)), dialect)
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return quantize_money(Decimal(value))
+        value = super().process_result_value(value, dialect)
+        return None if value is None else quantize_money(value)
 
 
 @event.listens_for(Engine, "connect")
@@ -115,4 +165,20 @@ def _begin_immediate(conn) -> None:
     # another writer committed meanwhile; taking the write lock at BEGIN serialises writers
     # (the audit log's gap-free index depends on it) and lets busy_timeout do the waiting.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Long reads (verifying or exporting the log) ask for a deferred transaction instead:
+        # in WAL mode it reads a snapshot without holding the write lock.
+        read_only = conn.get_execution_options().get("sqlite_read_only")
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+READ_ONLY = {"sqlite_read_only": True}
+
+
+def begin_read_only(session) -> None:
+    """Start the session's transaction as a long read (see _begin_immediate). A session that is
+    already in a transaction, or bound to an outer connection (tests), is left as it is."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction() or isinstance(session.bind, sa.engine.Connection):
+        return
+    session.connection(execution_options=READ_ONLY)

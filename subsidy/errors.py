@@ -6,6 +6,7 @@ Services raise these; views and commands never build error responses themselves.
 from __future__ import annotations
 
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 
@@ -129,6 +130,12 @@ def register_error_handlers(app: Flask) -> None:
         response = jsonify(error_body(code, message, errors))
         response.status_code = status
         return response
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity_error(error: IntegrityError):
+        # Services check what they can first; this answers a race they could not see.
+        app.logger.warning("integrity error: %s", error.orig)
+        return jsonify(error_body("conflict", "the request conflicts with stored data")), 409
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

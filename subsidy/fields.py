@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from marshmallow import ValidationError, fields
 
 from subsidy.db import quantize_money
 
-MAX_MONEY = Decimal("10000000000000")  # 10^13 KZT: above any program's budget
+MAX_MONEY = Decimal("9999999999999.99")  # 15 significant digits: exact on SQLite too
+DECIMAL_RE = re.compile(r"^[0-9]{1,16}(\.[0-9]{1,4})?$", re.ASCII)
 
 
 def money_str(value: Decimal | None) -> str | None:
@@ -28,7 +30,7 @@ class Money(fields.Field):
         return money_str(value)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not DECIMAL_RE.match(value.strip()):
             raise ValidationError('must be a decimal string such as "1234.50"')
         try:
             number = Decimal(value.strip())

@@ -3,8 +3,9 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from subsidy.accounts import services
-from subsidy.accounts.access import public
-from subsidy.accounts.schemas import TokenRequestSchema, TokenSchema
+from subsidy.accounts.access import api_user, public, roles
+from subsidy.accounts.models import Role
+from subsidy.accounts.schemas import MeSchema, TokenRequestSchema, TokenSchema
 from subsidy.errors import Unauthorized
 from subsidy.extensions import limiter
 from subsidy.unit_of_work import keep_changes
@@ -26,3 +27,26 @@ def issue_token(payload):
         raise Unauthorized("wrong username or password")
     token, expires_at = services.issue_token(user=user)
     return {"token": token, "expires_at": expires_at}
+
+
+@blp.route("/me", methods=["GET"])
+@roles(*Role)
+@blp.response(200, MeSchema)
+def me():
+    """Who the token belongs to, and for a farmer the applicant record it acts for."""
+    user = api_user()
+    applicant = user.applicant
+    return {
+        "id": user.id,
+        "username": user.username,
+        "role": user.role.value,
+        "applicant": None
+        if applicant is None
+        else {
+            "id": applicant.id,
+            "iin_bin": applicant.iin_bin,
+            "kind": applicant.kind.value,
+            "name": applicant.name,
+            "district": applicant.district_code,
+        },
+    }

@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from subsidy.applicants.schemas import ApplicantBriefSchema
+
 
 class TokenRequestSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -9,3 +11,10 @@ class TokenRequestSchema(Schema):
 class TokenSchema(Schema):
     token = fields.String(required=True)
     expires_at = fields.AwareDateTime(required=True)
+
+
+class MeSchema(Schema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    role = fields.String(required=True)
+    applicant = fields.Nested(ApplicantBriefSchema, allow_none=True, required=True)

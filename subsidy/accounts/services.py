@@ -14,7 +14,7 @@ from subsidy.accounts.models import ApiToken, Role, User
 from subsidy.accounts.passwords import check_password, hash_password, password_problem
 from subsidy.applicants.ids import InvalidId, validate_iin
 from subsidy.applicants.queries import applicant_by_iin_bin
-from subsidy.audit.services import append_entry
+from subsidy.audit.services import append_entry, lock_log
 from subsidy.db import utcnow
 from subsidy.errors import Conflict, ValidationFailed, parse_enum
 from subsidy.extensions import db
@@ -49,6 +49,7 @@ def create_user(
             validate_iin(iin)
         except InvalidId as error:
             raise ValidationFailed.field("iin", str(error)) from None
+    lock_log(db.session)  # writers first take the log lock: the duplicate check below holds
     if db.session.execute(sa.select(User.id).where(User.username == username)).first():
         raise Conflict("username: already taken", {"username": ["already taken"]})
     user = User(

@@ -28,6 +28,16 @@ class ApplicantRefSchema(Schema):
     name = fields.String()
 
 
+class ApplicantBriefSchema(Schema):
+    """An applicant as other resources show it: the district by its code."""
+
+    id = fields.Integer()
+    iin_bin = fields.String()
+    kind = fields.String()
+    name = fields.String()
+    district = fields.String()
+
+
 class ApplicantSchema(Schema):
     id = fields.Integer(required=True)
     iin_bin = fields.String(required=True)

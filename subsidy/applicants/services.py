@@ -5,7 +5,7 @@ from __future__ import annotations
 from subsidy.applicants.ids import InvalidId, id_kind
 from subsidy.applicants.models import Applicant, ApplicantKind
 from subsidy.applicants.queries import applicant_by_iin_bin, find_applicant
-from subsidy.audit.services import append_entry
+from subsidy.audit.services import append_entry, lock_log
 from subsidy.db import utcnow
 from subsidy.districts.queries import district_by_code
 from subsidy.errors import Conflict, ValidationFailed, parse_enum
@@ -48,6 +48,7 @@ def create_applicant(
 ) -> Applicant:
     parsed_kind = parse_kind(kind)
     check_iin_bin(iin_bin, parsed_kind)
+    lock_log(db.session)  # writers first take the log lock: the duplicate check below holds
     name = " ".join((name or "").split())
     if not name:
         raise ValidationFailed.field("name", "must not be empty")

@@ -9,7 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from subsidy.db import Base, Money, UTCDateTime, string_enum, utcnow
+from subsidy.db import Base, ExactNumeric, Money, UTCDateTime, string_enum, utcnow
 
 
 class Status(enum.StrEnum):
@@ -51,8 +51,8 @@ class Application(Base):
     )
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
     status: Mapped[Status] = mapped_column(string_enum(Status, "status", 32), nullable=False)
-    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(18, 4), nullable=False)
-    rate: Mapped[Decimal] = mapped_column(sa.Numeric(18, 4), nullable=False)
+    quantity: Mapped[Decimal] = mapped_column(ExactNumeric(18, 4), nullable=False)
+    rate: Mapped[Decimal] = mapped_column(ExactNumeric(18, 4), nullable=False)
     requested_amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
     rules_version: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     # The evaluation as served (checks, details, facts used, snapshots), canonical JSON.

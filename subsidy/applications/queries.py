@@ -12,7 +12,8 @@ from subsidy.errors import NotFound
 from subsidy.extensions import db
 from subsidy.programs.models import Program
 
-READERS = (Role.OFFICIAL, Role.AUDITOR, Role.ADMIN)
+# As the contract names them: the applicant itself, officials and auditors.
+READERS = (Role.OFFICIAL, Role.AUDITOR)
 
 
 def visible_application(application_id: int, user: User) -> Application:

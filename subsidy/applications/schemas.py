@@ -1,11 +1,14 @@
+import re
 from decimal import Decimal, InvalidOperation
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from subsidy.applicants.schemas import ApplicantBriefSchema
 from subsidy.applications.models import Status
 from subsidy.fields import Money
 
 STATUSES = [status.value for status in Status]
+DECIMAL_RE = re.compile(r"^[0-9]+(\.[0-9]+)?$", re.ASCII)
 
 
 class Quantity(fields.Field):
@@ -15,13 +18,14 @@ class Quantity(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise ValidationError('must be a whole number or a decimal string such as "12.5"')
+        text = str(value).strip()
+        # Plain ASCII digits only: Decimal() would also take "1E+1", "1_000" and other scripts.
+        if len(text) > 40 or not DECIMAL_RE.match(text):
+            raise ValidationError('must be a decimal number such as "12.5"')
         try:
-            number = Decimal(str(value).strip())
+            return Decimal(text)
         except InvalidOperation:
             raise ValidationError("must be a decimal number") from None
-        if not number.is_finite():
-            raise ValidationError("must be a decimal number")
-        return number
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else format(value.normalize(), "f")
@@ -48,7 +52,7 @@ class ApplicationListQuerySchema(Schema):
     district = fields.String(validate=validate.Length(max=16))
     applicant = fields.String(validate=validate.Length(max=32))
     overdue = fields.Boolean()
-    cursor = fields.Integer(validate=validate.Range(min=0, max=2**62))
+    cursor = fields.Integer(validate=validate.Range(min=0, max=2**31 - 1))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -81,14 +85,6 @@ class DecisionSchema(Schema):
     decided_at = fields.AwareDateTime(allow_none=True)
     reason = fields.String(allow_none=True)
     comment = fields.String(allow_none=True)
-
-
-class ApplicantBriefSchema(Schema):
-    id = fields.Integer()
-    iin_bin = fields.String()
-    kind = fields.String()
-    name = fields.String()
-    district = fields.String()
 
 
 class ApplicationSchema(Schema):

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from subsidy.accounts.models import Role, User
-from subsidy.applicants.models import Applicant
 from subsidy.applicants.queries import applicant_by_iin_bin
 from subsidy.applications.calendar import add_working_days
 from subsidy.applications.models import (
@@ -32,11 +31,12 @@ from subsidy.programs.queries import current_version, program_by_code
 from subsidy.programs.services import definition_of
 
 
-def _check_submitter(user: User, applicant: Applicant) -> None:
-    if user.role is Role.APPLICANT and user.applicant_id != applicant.id:
-        raise Forbidden("you may apply only for your own applicant record")
+def _check_submitter(user: User, applicant: str) -> None:
+    """Before any lookup, so that a refusal says nothing about whether the id is registered."""
     if user.role not in (Role.APPLICANT, Role.OFFICIAL):
         raise Forbidden("only applicants and officials submit applications")
+    if user.role is Role.APPLICANT and user.applicant.iin_bin != applicant:
+        raise Forbidden("you may apply only for your own applicant record")
 
 
 def _replay(user: User, key: str, program_id: int, applicant_id: int, quantity: Decimal):
@@ -70,9 +70,9 @@ def submit_application(
 ) -> tuple[Application, bool]:
     """Evaluate and store an application; (application, created). A repeated Idempotency-Key
     returns the application it created the first time."""
+    _check_submitter(user, applicant)
     program_row = program_by_code(program, field="program")
     applicant_row = applicant_by_iin_bin(applicant, field="applicant")
-    _check_submitter(user, applicant_row)
     # Serialise with every other write from here on, so that the double-funding and
     # one-application checks see every application committed before this one.
     lock_log(db.session)
@@ -145,7 +145,7 @@ def submit_application(
             "program": program_row.code,
             "program_version": version.version,
             "applicant_id": applicant_row.id,
-            "quantity": str(quantity),
+            "quantity": format(quantity.normalize(), "f"),
             "requested_amount": f"{evaluation.amount:.2f}",
         },
     )

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from subsidy.audit import services
 from subsidy.audit.queries import latest_checkpoint
 from subsidy.audit.verification import export_log, verify_log
-from subsidy.cli import progress, service_command
+from subsidy.cli import Refused, progress, service_command
 from subsidy.errors import NotFound
 
 
@@ -56,15 +56,21 @@ def verify() -> None:
 @with_appcontext
 def export(path: str, checkpoint_path: str | None) -> None:
     """Write the log as JSON lines for offline verification."""
-    with open(path, "wb") as out:
-        count = export_log(out)
+    try:
+        with open(path, "wb") as out:
+            count = export_log(out)
+    except OSError as error:
+        raise Refused(f"{path}: cannot write: {error.strerror}") from None
     click.echo(f"exported {count} entries to {path}")
     if checkpoint_path:
         try:
             signed = latest_checkpoint()
         except NotFound as error:
             raise click.ClickException(str(error)) from None
-        with open(checkpoint_path, "w", encoding="utf-8") as out:
-            json.dump(signed, out, indent=2)
-            out.write("\n")
+        try:
+            with open(checkpoint_path, "w", encoding="utf-8") as out:
+                json.dump(signed, out, indent=2)
+                out.write("\n")
+        except OSError as error:
+            raise Refused(f"{checkpoint_path}: cannot write: {error.strerror}") from None
         click.echo(f"checkpoint {signed['tree_size']} written to {checkpoint_path}")

@@ -2,7 +2,7 @@ from marshmallow import Schema, fields, validate
 
 
 class EntriesQuerySchema(Schema):
-    start = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    start = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
     action = fields.String(validate=validate.Length(max=64))
     subject = fields.String(validate=validate.Length(max=128))

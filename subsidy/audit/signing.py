@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from flask import Flask, current_app
 
 from subsidy.audit import checkpoints
+from subsidy.config import write_once
 
 
 @dataclass(frozen=True)
@@ -24,10 +25,7 @@ def load_signing_key(path: Path, *, create: bool) -> SigningKey:
     if not path.exists():
         if not create:
             raise FileNotFoundError(f"SUBSIDY_SIGNING_KEY: no key file at {path}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(checkpoints.generate_private_key_pem())
+        write_once(path, checkpoints.generate_private_key_pem())
     private_key = checkpoints.load_private_key_pem(path.read_bytes())
     public_key = private_key.public_key()
     return SigningKey(

@@ -17,6 +17,7 @@ from subsidy.audit.models import AuditCheckpoint, AuditEntry
 from subsidy.audit.services import log_size
 from subsidy.audit.signing import signing_key
 from subsidy.audit.verify import LogVerifier, Problem, export_line
+from subsidy.db import begin_read_only
 from subsidy.extensions import db
 
 STREAM_BATCH = 20_000
@@ -34,6 +35,7 @@ def _stream_rows():
 
 def verify_log(on_progress: Callable[[int], None] | None = None) -> tuple[bool, str, int]:
     """(ok, the line to print, log size)."""
+    begin_read_only(db.session)
     size = log_size(db.session)
     verifier = LogVerifier()
     verifier.on_progress = on_progress
@@ -56,6 +58,7 @@ def verify_log(on_progress: Callable[[int], None] | None = None) -> tuple[bool, 
 
 def export_log(out: BinaryIO) -> int:
     """Write the log as JSONL for ``python -m subsidy.audit.verify``; returns the entry count."""
+    begin_read_only(db.session)
     count = 0
     for index, canonical, leaf in _stream_rows():
         out.write(export_line(index, bytes(canonical), bytes(leaf)))

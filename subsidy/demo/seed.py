@@ -142,6 +142,6 @@ def demo_report(created: int, users_created: int, farm: dict, programs: int, sna
         "demo logins (username / password):",
     ]
     for username, role, password in DEMO_USERS:
-        note = f" - {farm['name']}" if role == "applicant" else ""
+        note = f" - {farm['name']}, IIN {farm['iin_bin']}" if role == "applicant" else ""
         lines.append(f"  {username:<10} {password:<22} {role}{note}")
     return "\n".join(lines)

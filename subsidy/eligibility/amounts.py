@@ -11,6 +11,7 @@ from typing import Any
 
 CENT = Decimal("0.01")
 QUANTITY_MAX = Decimal(10) ** 13
+SIGNIFICANT_DIGITS = 15
 # Heads are counted whole; cadastral areas carry four places (0.0001 ha = 1 m²).
 QUANTITY_PLACES = {"head": 0, "liter": 2, "hectare": 4, "tenge": 2}
 
@@ -40,6 +41,9 @@ def check_quantity(unit: str, quantity: Any) -> str | None:
         return "must be greater than zero"
     if quantity > QUANTITY_MAX:
         return f"must not exceed {QUANTITY_MAX}"
+    if len(quantity.normalize().as_tuple().digits) > SIGNIFICANT_DIGITS:
+        # What the embedded database stores exactly (subsidy.db.SIGNIFICANT_DIGITS).
+        return f"must have at most {SIGNIFICANT_DIGITS} significant digits"
     places = QUANTITY_PLACES[unit]
     if quantity != quantity.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN):
         if places == 0:

@@ -155,6 +155,10 @@ def load_program_yaml(text: str) -> ProgramDefinition:
         raise DefinitionError(FILE, f"invalid YAML at {where}{error.problem}") from None
     except yaml.YAMLError as error:
         raise DefinitionError(FILE, f"invalid YAML: {error}") from None
+    except DefinitionError:
+        raise
+    except ValueError as error:  # a date such as 2026-02-30 fails while the YAML is read
+        raise DefinitionError(FILE, f"invalid value: {error}") from None
     if data is None:
         raise DefinitionError(FILE, "is empty")
     return parse_program(data)

@@ -100,15 +100,23 @@ def parse_hectares(raw: Any, path: str) -> Decimal:
     return parse_decimal(raw, path, places=4, example='"10.5"')
 
 
+# Counts in rules (heads, members) stay far below this; it keeps every integer exact in JSON.
+MAX_COUNT = 1_000_000_000
+
+
 def parse_positive_int(raw: Any, path: str) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
         raise DefinitionError(path, "must be a positive integer")
+    if raw > MAX_COUNT:
+        raise DefinitionError(path, f"must be at most {MAX_COUNT}")
     return raw
 
 
 def parse_non_negative_int(raw: Any, path: str) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
         raise DefinitionError(path, "must be a whole number, zero or more")
+    if raw > MAX_COUNT:
+        raise DefinitionError(path, f"must be at most {MAX_COUNT}")
     return raw
 
 

@@ -24,8 +24,9 @@ def registry() -> None:
     default=None,
     help="date of the extract (default: today)",
 )
+@click.option("--allow-shrink", is_flag=True, help="accept an extract under half the last one")
 @service_command
-def import_command(kind: str, path: Path, as_of) -> None:
+def import_command(kind: str, path: Path, as_of, allow_shrink: bool) -> None:
     """Load a registry extract (CSV) as a new snapshot: all rows or none."""
     raw = path.read_bytes()
     try:
@@ -53,5 +54,6 @@ def import_command(kind: str, path: Path, as_of) -> None:
             as_of=as_of.date() if as_of else date.today(),
             actor=CLI_ACTOR,
             on_progress=advance,
+            allow_shrink=allow_shrink,
         )
     click.echo(f"imported {snapshot.row_count} {kind} rows as snapshot {snapshot.id}")

@@ -126,6 +126,9 @@ def parse_extract(kind: str, lines: Iterable[str]) -> list[dict]:
             raise ExtractError(line, KEYS[kind][-1], f"repeats line {seen[key]}")
         seen[key] = line
         rows.append(record)
+    if not rows:
+        # A snapshot replaces the previous one whole: an empty file would erase every fact.
+        raise ExtractError(2, "row", "the extract has no rows")
     return rows
 
 

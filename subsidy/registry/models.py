@@ -9,7 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from subsidy.db import Base, Money, UTCDateTime, utcnow
+from subsidy.db import Base, ExactNumeric, Money, UTCDateTime, utcnow
 
 KINDS = ("livestock", "land", "tax")
 
@@ -55,7 +55,7 @@ class LandRecord(_SnapshotRow, Base):
     __tablename__ = "registry_land"
 
     cadastral_number: Mapped[str] = mapped_column(sa.String(32), nullable=False)
-    hectares: Mapped[Decimal] = mapped_column(sa.Numeric(14, 4), nullable=False)
+    hectares: Mapped[Decimal] = mapped_column(ExactNumeric(14, 4), nullable=False)
 
     __table_args__ = (
         sa.Index("ix_registry_land_snapshot_iin_bin", "snapshot_id", "iin_bin"),

@@ -6,7 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from subsidy.audit.services import append_entry
+from subsidy.audit.services import append_entry, lock_log
 from subsidy.db import utcnow
 from subsidy.errors import ValidationFailed
 from subsidy.extensions import db
@@ -32,6 +32,26 @@ def _rows_for(kind: str, snapshot_id: int, rows: list[dict]) -> tuple[type, list
     ]
 
 
+SHRINK_LIMIT = 0.5
+
+
+def _refuse_sudden_shrink(kind: str, count: int, allow: bool) -> None:
+    """A snapshot replaces the previous one: a truncated file would silently drop facts (say,
+    a debtor's arrears). Less than half the previous size needs the operator's word."""
+    previous = db.session.execute(
+        sa.select(RegistrySnapshot)
+        .where(RegistrySnapshot.kind == kind)
+        .order_by(RegistrySnapshot.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if previous is not None and not allow and count < previous.row_count * SHRINK_LIMIT:
+        raise ValidationFailed.field(
+            "rows",
+            f"{count} rows, against {previous.row_count} in snapshot {previous.id}; "
+            "if the registry really shrank, import with --allow-shrink",
+        )
+
+
 def import_extract(
     *,
     kind: str,
@@ -41,10 +61,15 @@ def import_extract(
     as_of: date,
     actor: str,
     on_progress=None,
+    allow_shrink: bool = False,
 ) -> RegistrySnapshot:
     """Store parsed rows (see :func:`subsidy.registry.extracts.parse_extract`) as a snapshot."""
     if kind not in KINDS:
         raise ValidationFailed.field("kind", f"must be one of {', '.join(KINDS)}")
+    if not rows:
+        raise ValidationFailed.field("rows", "the extract has no rows")
+    lock_log(db.session)
+    _refuse_sudden_shrink(kind, len(rows), allow_shrink)
     snapshot = RegistrySnapshot(
         kind=kind,
         as_of=as_of,

@@ -149,7 +149,11 @@ def test_above_the_threshold_two_different_officials_must_approve(app):
     decisions.approve_application(application=application, user=second)
     assert application.status is Status.APPROVED
     assert application.program.committed_amount == Decimal("10000.00")
-    assert _actions(application)[-2:] == ["application_first_approval", "application_approved"]
+    assert _actions(application)[-3:] == [
+        "application_first_approval",
+        "application_approved",
+        "document_issued",
+    ]
 
 
 def test_an_official_who_is_a_cooperative_member_cannot_decide_its_application(app):

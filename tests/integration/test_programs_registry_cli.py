@@ -122,3 +122,37 @@ def test_a_bad_line_refuses_the_whole_extract_naming_line_and_column(runner, tmp
     result = runner.invoke(args=["registry", "import", "land", str(header)])
     assert result.exit_code == 2 and "header" in result.output
     assert _count(RegistrySnapshot) == 0
+
+
+def test_an_empty_or_suddenly_smaller_extract_is_refused(runner, tmp_path):
+    path = tmp_path / "tax.csv"
+    path.write_text("iin_bin,arrears\n", encoding="utf-8")
+    empty = runner.invoke(args=["registry", "import", "tax", str(path)])
+    assert empty.exit_code == 2 and "no rows" in empty.output
+    rows = "".join(f"{iin},0.00\n" for iin in ("061211600012", "940140000385", "850101300015"))
+    path.write_text("iin_bin,arrears\n" + rows, encoding="utf-8")
+    assert runner.invoke(args=["registry", "import", "tax", str(path)]).exit_code == 0
+    path.write_text("iin_bin,arrears\n061211600012,5.00\n", encoding="utf-8")
+    shrunk = runner.invoke(args=["registry", "import", "tax", str(path)])
+    assert shrunk.exit_code == 2 and "--allow-shrink" in shrunk.output
+    forced = runner.invoke(args=["registry", "import", "tax", str(path), "--allow-shrink"])
+    assert forced.exit_code == 0, forced.output
+    assert _count(RegistrySnapshot) == 2
+
+
+def test_impossible_dates_and_huge_numbers_in_a_program_exit_2(runner, tmp_path):
+    for text in (
+        PROGRAM.replace("opens: 2026-01-15", "opens: 2026-02-30"),
+        PROGRAM.replace("min: 5", "min: 99999999999999999999999"),
+    ):
+        path = tmp_path / "bad.yaml"
+        path.write_text(text, encoding="utf-8")
+        result = runner.invoke(args=["programs", "load", str(path)])
+        assert result.exit_code == 2, result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+
+def test_export_to_a_missing_folder_exits_2(runner, tmp_path):
+    result = runner.invoke(args=["audit", "export", str(tmp_path / "missing" / "log.jsonl")])
+    assert result.exit_code == 2
+    assert "cannot write" in result.output
