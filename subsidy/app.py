@@ -10,6 +10,7 @@ from subsidy.audit.signing import init_signing_key
 from subsidy.config import build_config, instance_path_from_env
 from subsidy.errors import register_error_handlers
 from subsidy.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+from subsidy.i18n import register_i18n, select_locale
 from subsidy.input_guard import register_input_guard
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -30,13 +31,14 @@ def build_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "strong"
     csrf.init_app(app)
-    babel.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_domain="messages")
     limiter.init_app(app)
     api.init_app(app)
 
     _register_blueprints(app)
     register_error_handlers(app)
     register_input_guard(app)
+    register_i18n(app)
     _register_unit_of_work(app)
 
     from subsidy.cli import register_cli
@@ -55,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     from subsidy.decisions.api import blp as documents_blp
     from subsidy.districts.api import blp as districts_blp
     from subsidy.programs.api import blp as programs_blp
+    from subsidy.transparency.api import blp as transparency_blp
 
     for blueprint in (
         accounts_blp,
@@ -63,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
         programs_blp,
         applications_blp,
         documents_blp,
+        transparency_blp,
         audit_blp,
     ):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

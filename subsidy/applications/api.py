@@ -15,6 +15,7 @@ from subsidy.applications.schemas import (
     ApplicationPageSchema,
     ApplicationSchema,
     ApproveSchema,
+    EligibilitySchema,
     RejectSchema,
 )
 from subsidy.decisions.queries import latest_document
@@ -96,6 +97,15 @@ def submit(payload):
         **payload, user=api_user(), idempotency_key=_idempotency_key()
     )
     return application_view(application)
+
+
+@blp.route("/preview", methods=["POST"])
+@roles(Role.APPLICANT, Role.OFFICIAL)
+@blp.arguments(ApplicationCreateSchema)
+@blp.response(200, EligibilitySchema)
+def preview(payload):
+    """The checks and the amount a submission would get today; nothing is stored."""
+    return services.preview_application(**payload, user=api_user()).to_json()
 
 
 @blp.route("", methods=["GET"])

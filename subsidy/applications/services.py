@@ -60,26 +60,8 @@ def _replay(user: User, key: str, program_id: int, applicant_id: int, quantity: 
     return existing
 
 
-def submit_application(
-    *,
-    program: str,
-    applicant: str,
-    quantity: Decimal,
-    user: User,
-    idempotency_key: str | None = None,
-) -> tuple[Application, bool]:
-    """Evaluate and store an application; (application, created). A repeated Idempotency-Key
-    returns the application it created the first time."""
-    _check_submitter(user, applicant)
-    program_row = program_by_code(program, field="program")
-    applicant_row = applicant_by_iin_bin(applicant, field="applicant")
-    # Serialise with every other write from here on, so that the double-funding and
-    # one-application checks see every application committed before this one.
-    lock_log(db.session)
-    if idempotency_key:
-        replayed = _replay(user, idempotency_key, program_row.id, applicant_row.id, quantity)
-        if replayed is not None:
-            return replayed, False
+def _evaluate(program_row, applicant_row, quantity: Decimal):
+    """Window, applicant kind, quantity and the rules: (version, definition, evaluation, keys)."""
     version = current_version(program_row)
     definition = definition_of(version)
     day = today()
@@ -102,6 +84,40 @@ def submit_application(
         evaluation = evaluate(definition, facts, quantity, day)
     except NotInForce as error:
         raise ValidationFailed.field("program", str(error)) from None
+    return version, definition, evaluation, keys
+
+
+def preview_application(*, program: str, applicant: str, quantity: Decimal, user: User):
+    """What submitting would give today — the checks and the amount — without writing anything."""
+    _check_submitter(user, applicant)
+    program_row = program_by_code(program, field="program")
+    applicant_row = applicant_by_iin_bin(applicant, field="applicant")
+    _, _, evaluation, _ = _evaluate(program_row, applicant_row, quantity)
+    return evaluation
+
+
+def submit_application(
+    *,
+    program: str,
+    applicant: str,
+    quantity: Decimal,
+    user: User,
+    idempotency_key: str | None = None,
+) -> tuple[Application, bool]:
+    """Evaluate and store an application; (application, created). A repeated Idempotency-Key
+    returns the application it created the first time."""
+    _check_submitter(user, applicant)
+    program_row = program_by_code(program, field="program")
+    applicant_row = applicant_by_iin_bin(applicant, field="applicant")
+    # Serialise with every other write from here on, so that the double-funding and
+    # one-application checks see every application committed before this one.
+    lock_log(db.session)
+    if idempotency_key:
+        replayed = _replay(user, idempotency_key, program_row.id, applicant_row.id, quantity)
+        if replayed is not None:
+            return replayed, False
+    version, definition, evaluation, keys = _evaluate(program_row, applicant_row, quantity)
+    day = evaluation.on_date
     application = Application(
         program_id=program_row.id,
         program_version_id=version.id,
