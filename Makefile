@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# Compiled catalogues (.mo) are build output, made from the .po files on every run.
+translations: $(STAMP)
+	@if [ -d subsidy/translations ]; then $(BIN)/pybabel compile -q -d subsidy/translations; fi
+
+run: $(STAMP) translations
 	$(BIN)/subsidy db upgrade
 	$(BIN)/subsidy seed-demo
 	$(BIN)/subsidy run --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -57,3 +57,24 @@ def require_user() -> User:
     if user is None:
         raise Unauthorized("a valid bearer token is required")
     return user
+
+
+def page_roles(*allowed: Role) -> Callable[[Callable], Callable]:
+    """For web pages (session cookie): anonymous -> the login form, wrong role -> 403."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            from flask import abort, redirect, url_for
+            from flask_login import current_user
+
+            if not current_user.is_authenticated:
+                return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        setattr(wrapper, ACCESS_ATTR, tuple(role.value for role in allowed))
+        return wrapper
+
+    return decorate

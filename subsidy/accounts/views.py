@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import login_user, logout_user
 
 from subsidy.accounts import services
@@ -48,7 +49,7 @@ def login():
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         keep_changes()
-        error = "Wrong username or password."
+        error = gettext("Wrong username or password.")
     status = 401 if error else 200
     return render_template("accounts/login.html", form=form, error=error), status
 
