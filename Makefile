@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format bench clean translations
+.PHONY: run test lint format bench clean translations extract-messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,11 @@ $(STAMP): pyproject.toml
 # Compiled catalogues (.mo) are build output, made from the .po files on every run.
 translations: $(STAMP)
 	@if [ -d subsidy/translations ]; then $(BIN)/pybabel compile -q -d subsidy/translations; fi
+
+# After changing visible strings: refresh the catalogues, then translate the new entries.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k lazy_gettext -k _l -o subsidy/translations/messages.pot subsidy
+	$(BIN)/pybabel update -q -N -i subsidy/translations/messages.pot -d subsidy/translations
 
 run: $(STAMP) translations
 	$(BIN)/subsidy db upgrade

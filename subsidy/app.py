@@ -12,6 +12,7 @@ from subsidy.errors import register_error_handlers
 from subsidy.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from subsidy.i18n import register_i18n, select_locale
 from subsidy.input_guard import register_input_guard
+from subsidy.security import register_security_headers
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -39,6 +40,7 @@ def build_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_input_guard(app)
     register_i18n(app)
+    register_security_headers(app)
     _register_unit_of_work(app)
 
     from subsidy.cli import register_cli

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_login import login_user, logout_user
 
@@ -47,6 +47,7 @@ def login():
         )
         if user is not None:
             login_user(user)
+            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME (8 hours)
             return redirect(_safe_next(request.args.get("next")))
         keep_changes()
         error = gettext("Wrong username or password.")
