@@ -20,7 +20,7 @@ translations: $(STAMP)
 
 # After changing visible strings: refresh the catalogues, then translate the new entries.
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k lazy_gettext -k _l -o subsidy/translations/messages.pot subsidy
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o subsidy/translations/messages.pot subsidy
 	$(BIN)/pybabel update -q -N -i subsidy/translations/messages.pot -d subsidy/translations
 
 run: $(STAMP) translations

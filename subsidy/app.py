@@ -77,10 +77,17 @@ def _register_blueprints(app: Flask) -> None:
     from subsidy import home
     from subsidy.accounts import views as account_views
     from subsidy.decisions import views as verify_views
+    from subsidy.web import audit_pages, public, workflow
 
-    app.register_blueprint(home.bp)
-    app.register_blueprint(verify_views.bp)
-    app.register_blueprint(account_views.bp)
+    for page_blueprint in (
+        home.bp,
+        verify_views.bp,
+        account_views.bp,
+        workflow.bp,
+        public.bp,
+        audit_pages.bp,
+    ):
+        app.register_blueprint(page_blueprint)
 
 
 def _register_unit_of_work(app: Flask) -> None:

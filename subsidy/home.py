@@ -1,11 +1,17 @@
 """The public start page and the health check."""
 
+from decimal import Decimal
+
 from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from subsidy.accounts.access import public
 from subsidy.extensions import db
+from subsidy.programs.api import program_view
+from subsidy.programs.queries import current_versions
+from subsidy.web.charts import percent
+from subsidy.web.public_labels import PER_UNIT
 
 bp = Blueprint("home", __name__)
 
@@ -13,7 +19,14 @@ bp = Blueprint("home", __name__)
 @bp.route("/")
 @public
 def index():
-    return render_template("home.html")
+    programs = [program_view(version) for version in current_versions()]
+    for program in programs:
+        program["remaining_percent"] = percent(program["remaining"], program["budget"])
+        if program["rate"] is not None and program["unit"] == "tenge":
+            program["rate_share"] = Decimal(program["rate"]) * 100
+    open_programs = [program for program in programs if program["open"]]
+    others = [program for program in programs if not program["open"]]
+    return render_template("home.html", programs=open_programs, others=others, per_unit=PER_UNIT)
 
 
 @bp.route("/healthz")

@@ -11,6 +11,7 @@ from subsidy.decisions.api import uploaded_sha256
 from subsidy.decisions.queries import parse_sha256, verification
 from subsidy.errors import DomainError
 from subsidy.extensions import limiter
+from subsidy.web.public_labels import OUTCOMES, STATUSES, label
 
 bp = Blueprint("verify", __name__)
 
@@ -32,4 +33,12 @@ def verify_page():
             result = verification(parse_sha256(request.args["sha256"]))
     except DomainError as refusal:
         error, status = refusal.one_line(), refusal.status
-    return render_template("decisions/verify.html", form=form, result=result, error=error), status
+    return render_template(
+        "decisions/verify.html",
+        form=form,
+        result=result,
+        error=error,
+        outcomes=OUTCOMES,
+        statuses=STATUSES,
+        label=label,
+    ), status

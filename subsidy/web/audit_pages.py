@@ -1,0 +1,205 @@
+"""The auditor's pages: the log, its checkpoints, whole-log verification, export and proofs."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, StringField
+from wtforms.validators import Length, NumberRange, Optional
+
+from subsidy.accounts.access import page_roles
+from subsidy.accounts.models import Role
+from subsidy.audit import checkpoints, merkle, queries
+from subsidy.audit.models import AuditCheckpoint
+from subsidy.audit.services import load_compact_range
+from subsidy.audit.signing import signing_key
+from subsidy.audit.verification import export_log, verify_log
+from subsidy.errors import DomainError
+from subsidy.extensions import db
+from subsidy.web.public_labels import ACTIONS, label
+
+bp = Blueprint("audit_pages", __name__, url_prefix="/audit")
+
+PAGE_SIZE = 50
+CHECKPOINTS_SHOWN = 10
+EXPORT_CHUNK = 64 * 1024
+auditors = page_roles(Role.AUDITOR, Role.ADMIN)
+
+
+class LogFilters(FlaskForm):
+    class Meta:
+        csrf = False
+
+    start = IntegerField(validators=[Optional(), NumberRange(min=0)])
+    action = StringField(validators=[Optional(), Length(max=64)])
+    subject = StringField(validators=[Optional(), Length(max=128)])
+
+
+class VerifyLogForm(FlaskForm):
+    """Only the CSRF token: the button starts a long read, so it must come from our page."""
+
+
+def _when(timestamp: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(timestamp) if timestamp else None
+    except ValueError:
+        return None
+
+
+def _checkpoint_rows() -> list[dict]:
+    public_key = signing_key().public_key
+    rows = []
+    for checkpoint in queries.checkpoints_page(limit=CHECKPOINTS_SHOWN):
+        problem = checkpoints.checkpoint_problem(public_key, checkpoint)
+        rows.append(
+            {
+                **checkpoint,
+                "time": _when(checkpoint["timestamp"]),
+                "valid": problem is None,
+                "problem": problem,
+            }
+        )
+    return rows
+
+
+def _render_log(verify_form: VerifyLogForm, result: dict | None = None, status: int = 200):
+    filters = LogFilters(formdata=request.args)
+    if not filters.validate():
+        filters = LogFilters(formdata=None)
+    start = filters.start.data or 0
+    action = (filters.action.data or "").strip() or None
+    subject = (filters.subject.data or "").strip() or None
+    page = queries.entries_page(start, PAGE_SIZE, action, subject)
+    for item in page["items"]:
+        item["time"] = _when(item["entry"].get("timestamp"))
+    head = queries.tree_head()
+    args = {key: value for key, value in (("action", action), ("subject", subject)) if value}
+    return render_template(
+        "audit/log.html",
+        filters=filters,
+        page=page,
+        start=start,
+        head=head,
+        args=args,
+        previous_start=max(0, start - PAGE_SIZE) if start > 0 else None,
+        last_start=max(0, head["tree_size"] - PAGE_SIZE),
+        checkpoints=_checkpoint_rows(),
+        key_id=signing_key().key_id,
+        verify_form=verify_form,
+        result=result,
+        actions=ACTIONS,
+        label=label,
+    ), status
+
+
+@bp.route("")
+@auditors
+def log():
+    return _render_log(VerifyLogForm())
+
+
+@bp.route("/verify", methods=["POST"])
+@auditors
+def verify():
+    form = VerifyLogForm()
+    if not form.validate_on_submit():
+        return _render_log(form, status=400)
+    seen = {"entries": 0}
+
+    def progress(count: int) -> None:
+        seen["entries"] = count
+
+    started = time.monotonic()
+    ok, line, size = verify_log(on_progress=progress)
+    result = {
+        "ok": ok,
+        "line": line,
+        "size": size,
+        "checked": seen["entries"] or size,
+        "seconds": time.monotonic() - started,
+    }
+    return _render_log(VerifyLogForm(formdata=None), result)
+
+
+@bp.route("/export.jsonl")
+@auditors
+def export():
+    # export_log writes to a file; a spooled file keeps memory bounded on a large log.
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (see chunks)
+    try:
+        export_log(spool)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    db.session.rollback()  # end the long read before streaming to a slow client
+
+    def chunks():
+        with spool:
+            while chunk := spool.read(EXPORT_CHUNK):
+                yield chunk
+
+    response = Response(stream_with_context(chunks()), mimetype="application/jsonl")
+    response.headers["Content-Disposition"] = 'attachment; filename="audit-log.jsonl"'
+    return response
+
+
+@bp.route("/proof")
+@auditors
+def proof():
+    head = queries.tree_head()
+    latest = queries.checkpoints_page(limit=1)
+    index = request.args.get("index", type=int)
+    tree_size = request.args.get("tree_size", type=int)
+    if tree_size is None:
+        tree_size = latest[0]["tree_size"] if latest else head["tree_size"]
+        if index is not None and index >= tree_size:
+            tree_size = head["tree_size"]
+    context = {"index": index, "tree_size": tree_size, "head": head, "error": None}
+    status = 200
+    if index is not None:
+        try:
+            context.update(_proof_of(index, tree_size))
+        except DomainError as refusal:
+            context["error"], status = refusal.one_line(), refusal.status
+    return render_template("audit/proof.html", **context), status
+
+
+def _checkpoint_at(tree_size: int) -> dict | None:
+    row = db.session.execute(
+        sa.select(AuditCheckpoint).where(AuditCheckpoint.tree_size == tree_size)
+    ).scalar_one_or_none()
+    return None if row is None else row.as_dict()
+
+
+def _proof_of(index: int, tree_size: int) -> dict:
+    found = queries.inclusion_proof(index, tree_size)
+    signed = _checkpoint_at(tree_size)
+    if signed is not None:
+        root = bytes.fromhex(signed["root_hash"])
+        signed_ok = checkpoints.verify_checkpoint(signing_key().public_key, signed)
+    else:
+        root = load_compact_range(db.session, tree_size).root()
+        signed_ok = None
+    verified = merkle.verify_inclusion(
+        bytes.fromhex(found["leaf_hash"]),
+        index,
+        tree_size,
+        [bytes.fromhex(node) for node in found["path"]],
+        root,
+    )
+    entry = queries.entries_page(index, 1)["items"]
+    return {
+        "proof": found,
+        "root": root.hex(),
+        "signed": signed,
+        "signed_time": _when(signed["timestamp"]) if signed else None,
+        "signed_ok": signed_ok,
+        "verified": verified,
+        "entry": entry[0]["entry"] if entry else None,
+    }

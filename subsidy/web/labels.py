@@ -1,0 +1,83 @@
+"""Translatable names for the values the pages show (statuses, units, roles, kinds, log
+actions). The stored values stay English identifiers; these are what a reader sees."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {
+    "ineligible": _l("ineligible"),
+    "submitted": _l("submitted"),
+    "awaiting_second_approval": _l("awaiting a second approval"),
+    "approved": _l("approved"),
+    "rejected": _l("rejected"),
+    "waitlisted": _l("waitlisted"),
+    "withdrawn": _l("withdrawn"),
+}
+
+UNIT_LABELS = {
+    "liter": _l("l"),
+    "head": _l("head"),
+    "hectare": _l("ha"),
+    "tenge": _l("tenge"),
+}
+
+ROLE_LABELS = {
+    "applicant": _l("applicant"),
+    "official": _l("official"),
+    "auditor": _l("auditor"),
+    "admin": _l("administrator"),
+}
+
+KIND_LABELS = {
+    "individual": _l("individual"),
+    "peasant_farm": _l("peasant farm"),
+    "legal_entity": _l("legal entity"),
+    "cooperative": _l("cooperative"),
+}
+
+ACTION_LABELS = {
+    "application_submitted": _l("submitted"),
+    "application_evaluated": _l("checks evaluated"),
+    "application_first_approval": _l("first approval"),
+    "application_approved": _l("approved"),
+    "application_rejected": _l("rejected"),
+    "application_waitlisted": _l("waitlisted"),
+    "application_withdrawn": _l("withdrawn"),
+    "document_issued": _l("decision document issued"),
+}
+
+SNAPSHOT_LABELS = {
+    "livestock": _l("livestock"),
+    "land": _l("land"),
+    "tax": _l("tax"),
+}
+
+SPECIES_LABELS = {
+    "cattle": _l("cattle"),
+    "sheep": _l("sheep"),
+    "goats": _l("goats"),
+    "horses": _l("horses"),
+    "camels": _l("camels"),
+    "pigs": _l("pigs"),
+    "poultry": _l("poultry"),
+}
+
+
+def label(mapping: dict, value) -> str:
+    """The translated name, or the raw value when there is none (never a blank cell)."""
+    key = getattr(value, "value", value)
+    return str(mapping.get(key, key)) if key is not None else ""
+
+
+def register_labels(state) -> None:
+    """Blueprint hook: the mappings as Jinja filters."""
+    state.app.jinja_env.filters.update(
+        status_label=lambda v: label(STATUS_LABELS, v),
+        unit_label=lambda v: label(UNIT_LABELS, v),
+        role_label=lambda v: label(ROLE_LABELS, v),
+        kind_label=lambda v: label(KIND_LABELS, v),
+        action_label=lambda v: label(ACTION_LABELS, v),
+        snapshot_label=lambda v: label(SNAPSHOT_LABELS, v),
+        species_label=lambda v: label(SPECIES_LABELS, v),
+    )

@@ -1,0 +1,185 @@
+"""Public pages: the register of decisions with its charts and open-data downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+from subsidy.accounts.access import public
+from subsidy.districts.queries import all_districts
+from subsidy.i18n import localized, money
+from subsidy.programs.queries import current_versions
+from subsidy.transparency import queries
+from subsidy.web.charts import bar_rows
+from subsidy.web.public_labels import OUTCOMES, label
+
+bp = Blueprint("public", __name__)
+
+PAGE_SIZE = 50
+CSV_COLUMNS = (
+    "decision_number",
+    "application_number",
+    "decided_at",
+    "program",
+    "district",
+    "applicant_kind",
+    "applicant_name",
+    "applicant_bin",
+    "outcome",
+    "quantity",
+    "unit",
+    "approved_amount",
+    "pdf_sha256",
+    "log_index",
+)
+
+
+class RegisterFilters(FlaskForm):
+    """Filters read from the query string; a GET changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    program = SelectField(_l("Program"), validate_choice=True)
+    district = SelectField(_l("District"), validate_choice=True)
+    outcome = SelectField(_l("Outcome"), validate_choice=True)
+
+
+def _filters() -> tuple[RegisterFilters, dict]:
+    form = RegisterFilters(formdata=request.args)
+    everything = ("", _l("All"))
+    form.program.choices = [everything] + [
+        (version.program.code, localized(_names(version))) for version in current_versions()
+    ]
+    form.district.choices = [everything] + [
+        (district.code, localized(_district_names(district))) for district in all_districts()
+    ]
+    form.outcome.choices = [everything, *OUTCOMES.items()]
+    chosen = {}
+    for field in (form.program, form.district, form.outcome):
+        if field.data and field.validate(form):
+            chosen[field.name] = field.data
+        elif field.data:
+            field.data = ""  # an unknown value filters nothing; the field shows its error
+    return form, chosen
+
+
+def _names(version) -> dict:
+    return {"ru": version.name_ru, "kk": version.name_kk, "en": version.name_en}
+
+
+def _district_names(district) -> dict:
+    return {"ru": district.name_ru, "kk": district.name_kk, "en": district.name_en}
+
+
+@bp.route("/transparency")
+@public
+def transparency():
+    form, chosen = _filters()
+    cursor = request.args.get("cursor", type=int)
+    items, next_cursor = queries.register_page(**chosen, cursor=cursor, limit=PAGE_SIZE)
+    districts = {district.code: _district_names(district) for district in all_districts()}
+    summary = queries.summary()
+    by_district = bar_rows(
+        [
+            (localized(row["name"]), row["amount"], money(row["amount"]))
+            for row in summary["by_district"]
+            if row["amount"] > 0
+        ]
+    )
+    program_names = {version.program.code: _names(version) for version in current_versions()}
+    by_program = bar_rows(
+        [
+            (localized(program_names.get(row["code"], row["code"])), amount, money(amount))
+            for row in summary["by_program"]
+            for amount in [Decimal(row["amount"] or 0)]
+        ]
+    )
+    next_args = {**request.args.to_dict(), "cursor": next_cursor} if next_cursor else None
+    return render_template(
+        "public/transparency.html",
+        form=form,
+        chosen=chosen,
+        items=items,
+        cursor=cursor,
+        next_args=next_args,
+        districts=districts,
+        by_district=by_district,
+        by_program=by_program,
+        outcomes=OUTCOMES,
+        label=label,
+    )
+
+
+def _open_data_row(row: dict) -> dict:
+    """A register row without anything that could name a natural person."""
+    applicant = row["applicant"]
+    return {
+        "decision_number": row["decision_number"],
+        "application_number": row["application_number"],
+        "decided_at": row["decided_at"].isoformat() if row["decided_at"] else None,
+        "program": row["program"],
+        "district": row["district"],
+        "applicant_kind": applicant["kind"],
+        "applicant_name": applicant["name"],  # initials for a natural person
+        "applicant_bin": None if applicant["masked"] else applicant["iin_bin"],
+        "outcome": row["outcome"],
+        "quantity": _plain(row["quantity"]),
+        "unit": row["unit"],
+        "approved_amount": _plain(row["approved_amount"]),
+        "pdf_sha256": row["pdf_sha256"],
+        "log_index": row["log_index"],
+    }
+
+
+def _plain(value) -> str | None:
+    return None if value is None else str(value)
+
+
+@bp.route("/transparency/decisions.csv")
+@public
+def decisions_csv():
+    _, chosen = _filters()
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+        buffer.write("\ufeff")  # Excel reads UTF-8 only with a byte order mark
+        writer.writeheader()
+        for number, row in enumerate(queries.register_all(**chosen), start=1):
+            writer.writerow(_open_data_row(row))
+            if number % 200 == 0:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode("utf-8")
+
+    return _download(generate(), "text/csv; charset=utf-8", "decisions.csv")
+
+
+@bp.route("/transparency/decisions.json")
+@public
+def decisions_json():
+    _, chosen = _filters()
+
+    def generate():
+        yield b"["
+        for number, row in enumerate(queries.register_all(**chosen)):
+            prefix = b",\n" if number else b"\n"
+            yield prefix + json.dumps(_open_data_row(row), ensure_ascii=False).encode("utf-8")
+        yield b"\n]\n"
+
+    return _download(generate(), "application/json", "decisions.json")
+
+
+def _download(chunks, mimetype: str, filename: str) -> Response:
+    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,388 @@
+"""The farmer's and the official's pages: thin views over the services the API calls.
+
+Each view parses a Flask-WTF form, calls one service with the acting user and renders; a domain
+error is shown on the page with its status (nothing written, except a waitlisting, which the
+service itself keeps)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from subsidy.accounts.access import page_roles
+from subsidy.accounts.models import Role, User
+from subsidy.applicants.queries import cooperatives_of
+from subsidy.applications import decisions, services
+from subsidy.applications.api import application_view
+from subsidy.applications.models import Status
+from subsidy.applications.queries import list_applications, visible_application
+from subsidy.applications.transitions import ALLOWED
+from subsidy.audit.models import AuditEntry
+from subsidy.clock import today
+from subsidy.decisions.queries import latest_document
+from subsidy.districts.queries import all_districts
+from subsidy.eligibility.gather import registry_facts
+from subsidy.errors import DomainError, NotFound
+from subsidy.extensions import db
+from subsidy.i18n import current_language, localized
+from subsidy.programs.api import program_view
+from subsidy.programs.queries import current_versions, is_open
+from subsidy.registry.queries import latest_snapshots
+from subsidy.web.labels import STATUS_LABELS, UNIT_LABELS, register_labels
+
+bp = Blueprint("workflow", __name__)
+bp.record_once(register_labels)
+
+READERS = (Role.APPLICANT, Role.OFFICIAL, Role.AUDITOR)
+PAGE_SIZE = 25
+
+
+# --- forms -----------------------------------------------------------------------------------
+
+
+class ApplicationForm(FlaskForm):
+    program = SelectField(_l("Program"), choices=[])
+    applicant = StringField(_l("Applicant IIN/BIN"), validators=[Optional(), Length(max=12)])
+    quantity = StringField(_l("Quantity"), validators=[Length(max=32)])
+    idempotency_key = HiddenField()
+    # The buttons are written in the template (<button name=check|submit>); these read them.
+    check = SubmitField()
+    submit = SubmitField()
+
+
+class ApproveForm(FlaskForm):
+    amount = StringField(_l("Amount (optional, lower than requested)"), [Length(max=32)])
+    comment = TextAreaField(_l("Comment"), [Length(max=2000)])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), [Length(max=2000)])
+
+
+class WithdrawForm(FlaskForm):
+    pass
+
+
+class _FieldError(DomainError):
+    status = 422
+    code = "validation_error"
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}", {field: [message]})
+
+
+def _decimal(text: str | None, field: str, form: FlaskForm) -> Decimal | None:
+    """A number as people type it (spaces, a decimal comma); None and a form error if not."""
+    cleaned = (text or "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        getattr(form, field).errors = [gettext("Enter a number.")]
+        return None
+    return value
+
+
+def _show_refusal(form: FlaskForm, refusal: DomainError) -> str:
+    """Put a service's field errors next to the form's fields; the rest as one line."""
+    for field, messages in refusal.errors.items():
+        target = getattr(form, field, None)
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(messages)
+    # Show the page as stored: undo what the refused call flushed, unless it must be kept.
+    if not g.get("keep_changes"):
+        db.session.rollback()
+    return refusal.one_line()
+
+
+# --- the list and the queue ------------------------------------------------------------------
+
+
+def _filters() -> dict:
+    args = request.args
+    status = args.get("status") or None
+    if status not in STATUS_LABELS:
+        status = None
+    cursor = args.get("cursor", "")
+    return {
+        "program": (args.get("program") or "")[:64] or None,
+        "district": (args.get("district") or "")[:16] or None,
+        "status": status,
+        "overdue": args.get("overdue") == "1",
+        "cursor": int(cursor) if cursor.isdigit() and len(cursor) < 10 else None,
+    }
+
+
+@bp.route("/applications")
+@page_roles(*READERS)
+def applications():
+    filters = _filters()
+    if current_user.role is Role.APPLICANT:
+        items, next_cursor = list_applications(
+            user=current_user, cursor=filters["cursor"], limit=PAGE_SIZE
+        )
+        return render_template(
+            "workflow/my_applications.html",
+            rows=[application_view(item) for item in items],
+            next_cursor=next_cursor,
+            programs={v.program.code: program_view(v) for v in current_versions()},
+        )
+    items, next_cursor = list_applications(user=current_user, limit=PAGE_SIZE, **filters)
+    programs = [program_view(version) for version in current_versions()]
+    next_args = {k: v for k, v in filters.items() if v and k != "cursor"}
+    if filters["overdue"]:
+        next_args["overdue"] = "1"
+    return render_template(
+        "workflow/queue.html",
+        rows=[application_view(item) for item in items],
+        next_url=url_for(".applications", cursor=next_cursor, **next_args) if next_cursor else None,
+        filters=filters,
+        programs=programs,
+        districts=[(d.code, d.name(current_language())) for d in all_districts()],
+        statuses=STATUS_LABELS,
+    )
+
+
+# --- a new application -----------------------------------------------------------------------
+
+
+def _open_programs() -> dict[str, dict]:
+    day = today()
+    return {
+        version.program.code: program_view(version)
+        for version in current_versions()
+        if is_open(version, day)
+    }
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@page_roles(Role.APPLICANT, Role.OFFICIAL)
+def new_application():
+    programs = _open_programs()
+    form = ApplicationForm()
+    form.program.choices = [
+        (code, f"{code} — {localized(p['name'])}") for code, p in programs.items()
+    ]
+    if request.method == "GET":
+        form.idempotency_key.data = uuid.uuid4().hex
+        if request.args.get("program") in programs:
+            form.program.data = request.args["program"]
+    evaluation, error, status = None, None, 200
+    if form.validate_on_submit():
+        quantity = _decimal(form.quantity.data, "quantity", form)
+        applicant = (
+            current_user.applicant.iin_bin
+            if current_user.role is Role.APPLICANT
+            else (form.applicant.data or "").strip()
+        )
+        if quantity is None:
+            status = 422
+        else:
+            args = {
+                "program": form.program.data,
+                "applicant": applicant,
+                "quantity": quantity,
+                "user": current_user,
+            }
+            try:
+                if form.submit.data:
+                    key = (form.idempotency_key.data or "").strip()[:128] or None
+                    application, created = services.submit_application(**args, idempotency_key=key)
+                    if created:
+                        flash(
+                            gettext("Application %(number)s submitted.", number=application.number)
+                        )
+                    else:
+                        flash(gettext("This application was already submitted."))
+                    return redirect(url_for(".application", application_id=application.id))
+                evaluation = services.preview_application(**args)
+            except DomainError as refusal:
+                error, status = _show_refusal(form, refusal), refusal.status
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "workflow/new_application.html",
+        form=form,
+        programs=programs,
+        evaluation=evaluation,
+        error=error,
+        units=UNIT_LABELS,
+    ), status
+
+
+# --- one application -------------------------------------------------------------------------
+
+
+def _usernames(ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.username).where(User.id.in_(ids)))
+    return dict(rows.all())
+
+
+def _history(application_id: int) -> list[dict]:
+    entries = db.session.execute(
+        sa.select(AuditEntry)
+        .where(AuditEntry.subject == f"application:{application_id}")
+        .order_by(AuditEntry.entry_index)
+    ).scalars()
+    history = [
+        {
+            "index": e.entry_index,
+            "at": e.created_at,
+            "action": e.action,
+            "actor": e.actor,
+            "data": json.loads(e.canonical).get("data", {}),
+        }
+        for e in entries
+    ]
+    names = _usernames(
+        int(h["actor"].split(":", 1)[1])
+        for h in history
+        if h["actor"].startswith("user:") and h["actor"][5:].isdigit()
+    )
+    for h in history:
+        actor = h["actor"]
+        if actor.startswith("user:") and actor[5:].isdigit():
+            h["actor"] = names.get(int(actor[5:]), actor)
+    return history
+
+
+def _render_application(application, *, error=None, status=200, forms=None):
+    view = application_view(application)
+    staff = current_user.role in (Role.OFFICIAL, Role.AUDITOR)
+    decision = view["decision"] or {}
+    forms = forms or {}
+    state = application.status
+    context = {
+        "app": view,
+        "program_name": program_view(application.program_version)["name"],
+        "amount": Decimal(view["eligibility"]["amount"]),
+        "names": _usernames([decision.get("first_approver_id"), decision.get("decided_by_id")]),
+        "document": latest_document(application.id),
+        "staff": staff,
+        "facts": registry_facts(application.applicant) if staff else None,
+        "history": _history(application.id) if staff else [],
+        "may_decide": current_user.role is Role.OFFICIAL and state in ALLOWED["approve"],
+        "gave_first_approval": state is Status.AWAITING_SECOND_APPROVAL
+        and application.first_approver_id == current_user.id,
+        "may_withdraw": current_user.role is Role.APPLICANT and state in ALLOWED["withdraw"],
+        "approve_form": forms.get("approve") or ApproveForm(formdata=None),
+        "reject_form": forms.get("reject") or RejectForm(formdata=None),
+        "withdraw_form": WithdrawForm(formdata=None),
+        "error": error,
+    }
+    return render_template("workflow/application.html", **context), status
+
+
+def _visible(application_id: int):
+    try:
+        return visible_application(application_id, current_user)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/applications/<int(max=2147483647):application_id>")
+@page_roles(*READERS)
+def application(application_id):
+    return _render_application(_visible(application_id))
+
+
+def _decide(application_id: int, form: FlaskForm, name: str, act, done: str):
+    application = _visible(application_id)
+    if not form.validate_on_submit():
+        return _render_application(application, status=422, forms={name: form})
+    try:
+        act(application)
+    except DomainError as refusal:
+        error = _show_refusal(form, refusal)
+        application = _visible(application_id)
+        return _render_application(
+            application, error=error, status=refusal.status, forms={name: form}
+        )
+    flash(done)
+    return redirect(url_for(".application", application_id=application_id))
+
+
+@bp.route("/applications/<int(max=2147483647):application_id>/approve", methods=["POST"])
+@page_roles(Role.OFFICIAL)
+def approve(application_id):
+    form = ApproveForm()
+    amount_text = (form.amount.data or "").strip()
+
+    def act(application):
+        amount = _decimal(amount_text, "amount", form) if amount_text else None
+        if amount_text and amount is None:
+            raise _FieldError("amount", form.amount.errors[0])
+        decisions.approve_application(
+            application=application, user=current_user, amount=amount, comment=form.comment.data
+        )
+
+    return _decide(application_id, form, "approve", act, gettext("Approval recorded."))
+
+
+@bp.route("/applications/<int(max=2147483647):application_id>/reject", methods=["POST"])
+@page_roles(Role.OFFICIAL)
+def reject(application_id):
+    form = RejectForm()
+
+    def act(application):
+        decisions.reject_application(
+            application=application, user=current_user, reason=form.reason.data or ""
+        )
+
+    return _decide(application_id, form, "reject", act, gettext("Application rejected."))
+
+
+@bp.route("/applications/<int(max=2147483647):application_id>/withdraw", methods=["POST"])
+@page_roles(Role.APPLICANT)
+def withdraw(application_id):
+    def act(application):
+        services.withdraw_application(application=application, user=current_user)
+
+    return _decide(
+        application_id, WithdrawForm(), "withdraw", act, gettext("Application withdrawn.")
+    )
+
+
+@bp.route("/applications/<int(max=2147483647):application_id>/decision.pdf")
+@page_roles(*READERS)
+def decision_pdf(application_id):
+    application = _visible(application_id)
+    document = latest_document(application.id)
+    if document is None:
+        abort(404)
+    response = Response(document.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
+    response.headers["X-Content-SHA256"] = document.pdf_sha256
+    return response
+
+
+# --- the applicant's own record --------------------------------------------------------------
+
+
+@bp.route("/profile")
+@page_roles(Role.APPLICANT)
+def profile():
+    applicant = current_user.applicant
+    snapshots = latest_snapshots()
+    return render_template(
+        "workflow/profile.html",
+        applicant=applicant,
+        district=applicant.district.name(current_language()),
+        memberships=cooperatives_of(applicant),
+        facts=registry_facts(applicant),
+        snapshots=snapshots,
+    )
