@@ -11,7 +11,7 @@ from subsidy.extensions import db
 from subsidy.programs.api import program_view
 from subsidy.programs.queries import current_versions
 from subsidy.web.charts import percent
-from subsidy.web.public_labels import PER_UNIT
+from subsidy.web.labels import PER_UNIT
 
 bp = Blueprint("home", __name__)
 

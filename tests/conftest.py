@@ -114,8 +114,11 @@ class IsolatedClient(FlaskClient):
     production; without this it would reuse the test's context and share its session."""
 
     def open(self, *args, **kwargs):
+        # Pages answer in the browser's language; tests read the English texts.
+        headers = dict(kwargs.pop("headers", None) or {})
+        headers.setdefault("Accept-Language", "en")
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            return super().open(*args, headers=headers, **kwargs)
 
 
 class IsolatedRunner(FlaskCliRunner):

@@ -11,7 +11,9 @@ from subsidy.decisions.api import uploaded_sha256
 from subsidy.decisions.queries import parse_sha256, verification
 from subsidy.errors import DomainError
 from subsidy.extensions import limiter
-from subsidy.web.public_labels import OUTCOMES, STATUSES, label
+from subsidy.web.labels import OUTCOME_LABELS as OUTCOMES
+from subsidy.web.labels import STATUS_LABELS as STATUSES
+from subsidy.web.labels import label
 
 bp = Blueprint("verify", __name__)
 

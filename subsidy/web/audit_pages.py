@@ -21,7 +21,8 @@ from subsidy.audit.signing import signing_key
 from subsidy.audit.verification import export_log, verify_log
 from subsidy.errors import DomainError
 from subsidy.extensions import db
-from subsidy.web.public_labels import ACTIONS, label
+from subsidy.web.labels import ACTION_LABELS as ACTIONS
+from subsidy.web.labels import label
 
 bp = Blueprint("audit_pages", __name__, url_prefix="/audit")
 

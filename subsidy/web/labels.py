@@ -37,14 +37,34 @@ KIND_LABELS = {
 }
 
 ACTION_LABELS = {
-    "application_submitted": _l("submitted"),
-    "application_evaluated": _l("checks evaluated"),
-    "application_first_approval": _l("first approval"),
-    "application_approved": _l("approved"),
-    "application_rejected": _l("rejected"),
-    "application_waitlisted": _l("waitlisted"),
-    "application_withdrawn": _l("withdrawn"),
-    "document_issued": _l("decision document issued"),
+    "user_created": _l("User created"),
+    "role_changed": _l("Role changed"),
+    "token_issued": _l("Token issued"),
+    "login_succeeded": _l("Login succeeded"),
+    "login_failed": _l("Login failed"),
+    "applicant_created": _l("Applicant registered"),
+    "program_loaded": _l("Program loaded"),
+    "registry_imported": _l("Registry imported"),
+    "application_submitted": _l("Application submitted"),
+    "application_evaluated": _l("Application evaluated"),
+    "application_first_approval": _l("First approval"),
+    "application_approved": _l("Application approved"),
+    "application_rejected": _l("Application rejected"),
+    "application_waitlisted": _l("Application waitlisted"),
+    "application_withdrawn": _l("Application withdrawn"),
+    "document_issued": _l("Decision document issued"),
+}
+
+OUTCOME_LABELS = {
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+}
+
+# "1 000 ₸ per head"; a tenge program's rate is a share of the cost.
+PER_UNIT = {
+    "head": _l("per head"),
+    "liter": _l("per liter"),
+    "hectare": _l("per hectare"),
 }
 
 SNAPSHOT_LABELS = {
@@ -65,9 +85,9 @@ SPECIES_LABELS = {
 
 
 def label(mapping: dict, value) -> str:
-    """The translated name, or the raw value when there is none (never a blank cell)."""
+    """The translated name, or the raw value when there is none; a dash for nothing."""
     key = getattr(value, "value", value)
-    return str(mapping.get(key, key)) if key is not None else ""
+    return str(mapping.get(key, key)) if key is not None else "—"
 
 
 def register_labels(state) -> None:

@@ -18,7 +18,8 @@ from subsidy.i18n import localized, money
 from subsidy.programs.queries import current_versions
 from subsidy.transparency import queries
 from subsidy.web.charts import bar_rows
-from subsidy.web.public_labels import OUTCOMES, label
+from subsidy.web.labels import OUTCOME_LABELS as OUTCOMES
+from subsidy.web.labels import label
 
 bp = Blueprint("public", __name__)
 

@@ -22,7 +22,6 @@ def extracted(tmp_path_factory):
             "-m",
             "babel.messages.frontend",
             "extract",
-            "-q",
             "-F",
             "babel.cfg",
             "-k",
