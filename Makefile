@@ -16,12 +16,12 @@ $(STAMP): pyproject.toml
 
 # Compiled catalogues (.mo) are build output, made from the .po files on every run.
 translations: $(STAMP)
-	@if [ -d subsidy/translations ]; then $(BIN)/pybabel compile -q -d subsidy/translations; fi
+	@if [ -d subsidy/translations ]; then $(BIN)/pybabel compile -d subsidy/translations; fi
 
 # After changing visible strings: refresh the catalogues, then translate the new entries.
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o subsidy/translations/messages.pot subsidy
-	$(BIN)/pybabel update -q -N -i subsidy/translations/messages.pot -d subsidy/translations
+	$(BIN)/pybabel update -N -i subsidy/translations/messages.pot -d subsidy/translations
 
 run: $(STAMP) translations
 	$(BIN)/subsidy db upgrade

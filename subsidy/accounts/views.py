@@ -25,6 +25,17 @@ def load_user(user_id: str):
     return user if user is not None and user.is_active else None
 
 
+@bp.app_context_processor
+def navigation() -> dict:
+    """Who is signed in, as plain values taken when rendering starts: a streamed page keeps
+    rendering after the request's session has committed and let its objects go."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return {"nav_user": None}
+    return {"nav_user": {"username": current_user.username, "role": current_user.role.value}}
+
+
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: an open redirect would let a phishing link borrow our login."""
     if not target:

@@ -8,6 +8,8 @@ with the stored leaf hash, indices in order, and every stored checkpoint's signa
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import islice
 from typing import BinaryIO
 
 import sqlalchemy as sa
@@ -33,12 +35,19 @@ def _stream_rows():
     return result
 
 
-def verify_log(on_progress: Callable[[int], None] | None = None) -> tuple[bool, str, int]:
-    """(ok, the line to print, log size)."""
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    line: str  # what `subsidy audit verify` prints
+    size: int
+
+
+def verify_log_steps(step: int = STREAM_BATCH):
+    """Verify the log, yielding the number of entries checked so far after every ``step``
+    entries (so a page can show progress), and last the :class:`Outcome`."""
     begin_read_only(db.session)
     size = log_size(db.session)
     verifier = LogVerifier()
-    verifier.on_progress = on_progress
     public_key = signing_key().public_key
     rows = db.session.execute(
         sa.select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size)
@@ -49,11 +58,27 @@ def verify_log(on_progress: Callable[[int], None] | None = None) -> tuple[bool, 
             verifier.record(Problem(problem, checkpoint=row.tree_size))
             break
         verifier.expect_root(row.tree_size, bytes(row.root_hash))
-    if verifier.problem is None:
-        verifier.feed_rows(_stream_rows())
+    stream = iter(_stream_rows())
+    while verifier.problem is None:
+        batch = list(islice(stream, step))
+        if not batch:
+            break
+        verifier.feed_rows(batch)
+        yield verifier.size
     if not verifier.finish():
-        return False, str(verifier.problem), size
-    return True, f"OK {verifier.size} entries, root {verifier.root().hex()}", size
+        yield Outcome(False, str(verifier.problem), size)
+    else:
+        yield Outcome(True, f"OK {verifier.size} entries, root {verifier.root().hex()}", size)
+
+
+def verify_log(on_progress: Callable[[int], None] | None = None) -> tuple[bool, str, int]:
+    """(ok, the line to print, log size)."""
+    for step in verify_log_steps():
+        if isinstance(step, Outcome):
+            return step.ok, step.line, step.size
+        if on_progress is not None:
+            on_progress(step)
+    raise AssertionError("verify_log_steps ends with an Outcome")
 
 
 def export_log(out: BinaryIO) -> int:

@@ -7,7 +7,14 @@ import time
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    render_template,
+    request,
+    stream_template,
+    stream_with_context,
+)
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
@@ -16,9 +23,9 @@ from subsidy.accounts.access import page_roles
 from subsidy.accounts.models import Role
 from subsidy.audit import checkpoints, merkle, queries
 from subsidy.audit.models import AuditCheckpoint
-from subsidy.audit.services import load_compact_range
+from subsidy.audit.services import load_compact_range, log_size
 from subsidy.audit.signing import signing_key
-from subsidy.audit.verification import export_log, verify_log
+from subsidy.audit.verification import Outcome, export_log, verify_log_steps
 from subsidy.errors import DomainError
 from subsidy.extensions import db
 from subsidy.web.labels import ACTION_LABELS as ACTIONS
@@ -107,24 +114,33 @@ def log():
 @bp.route("/verify", methods=["POST"])
 @auditors
 def verify():
+    """Streams the page while the log is verified: progress lines as entries are checked,
+    then the verdict, so an auditor watches a long run instead of a hung request."""
     form = VerifyLogForm()
     if not form.validate_on_submit():
         return _render_log(form, status=400)
-    seen = {"entries": 0}
+    total = log_size(db.session)
+    return stream_template("audit/verifying.html", total=total, steps=_verification_steps(total))
 
-    def progress(count: int) -> None:
-        seen["entries"] = count
 
+def _verification_steps(total: int):
     started = time.monotonic()
-    ok, line, size = verify_log(on_progress=progress)
-    result = {
-        "ok": ok,
-        "line": line,
-        "size": size,
-        "checked": seen["entries"] or size,
-        "seconds": time.monotonic() - started,
-    }
-    return _render_log(VerifyLogForm(formdata=None), result)
+    last_shown = -1.0
+    for step in verify_log_steps(step=max(1000, total // 50 or 1)):
+        if isinstance(step, Outcome):
+            yield {
+                "done": True,
+                "ok": step.ok,
+                "line": step.line,
+                "checked": step.size,
+                "seconds": time.monotonic() - started,
+            }
+            return
+        now = time.monotonic()
+        if now - last_shown >= 0.5 or step == total:
+            last_shown = now
+            percent = 100 if not total else round(100 * step / total)
+            yield {"done": False, "count": step, "percent": percent}
 
 
 @bp.route("/export.jsonl")

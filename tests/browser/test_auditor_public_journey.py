@@ -100,8 +100,10 @@ def test_auditor_verifies_the_log_and_an_inclusion_proof(page, decided):
     result = page.locator("#log-verify-result")
     assert result.locator("strong").inner_text() == "OK"
     assert "entries checked" in result.inner_text()
+    assert page.locator("ol.progress-lines meter").count() >= 1
     _shoot(page, "audit-verified")
 
+    page.goto("/audit?lang=en")
     page.locator("table.log tbody tr").first.locator("td.num a").click()
     page.wait_for_load_state()
     proof = page.locator("#proof-result")
