@@ -137,6 +137,12 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.warning("integrity error: %s", error.orig)
         return jsonify(error_body("conflict", "the request conflicts with stored data")), 409
 
+    @app.errorhandler(OverflowError)
+    def handle_overflow(error: OverflowError):
+        # A number too large for the database slipped past a bound: the client's input.
+        app.logger.warning("number out of range: %s", error)
+        return jsonify(error_body("validation_error", "a number is out of range")), 422
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         app.logger.exception("unhandled error")

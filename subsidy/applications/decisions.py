@@ -108,8 +108,8 @@ def approve_application(
     # Once an amount was approved (first approval, or an approval the budget could not cover),
     # later approvals may lower it, never raise it.
     ceiling = application.proposed_amount or application.requested_amount
-    if amount is not None and amount > ceiling:
-        raise ValidationFailed.field("amount", f"must not exceed {ceiling:.2f}")
+    if amount is not None:
+        _check_amount(amount, ceiling)
     amount = ceiling if amount is None else amount
     threshold = definition_of(application.program_version).second_approval_above
     if application.status is Status.SUBMITTED and amount > threshold:
@@ -222,6 +222,16 @@ def reject_application(*, application: Application, user: User, reason: str) -> 
         application=application, decision_index=entry["index"], actor=user.actor
     )
     return application
+
+
+def _check_amount(amount: Decimal, ceiling: Decimal) -> None:
+    """Every caller (API, page, script) gets the same rules: positive, whole tiyn, ≤ ceiling."""
+    if not amount.is_finite() or amount <= 0:
+        raise ValidationFailed.field("amount", "must be greater than 0")
+    if amount.as_tuple().exponent < -2:
+        raise ValidationFailed.field("amount", "must have at most 2 decimal places")
+    if amount > ceiling:
+        raise ValidationFailed.field("amount", f"must not exceed {ceiling:.2f}")
 
 
 def _bounded(text: str | None, field: str) -> str | None:

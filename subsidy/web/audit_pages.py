@@ -43,7 +43,7 @@ class LogFilters(FlaskForm):
     class Meta:
         csrf = False
 
-    start = IntegerField(validators=[Optional(), NumberRange(min=0)])
+    start = IntegerField(validators=[Optional(), NumberRange(min=0, max=2**62)])
     action = StringField(validators=[Optional(), Length(max=64)])
     subject = StringField(validators=[Optional(), Length(max=128)])
 

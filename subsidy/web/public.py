@@ -85,6 +85,8 @@ def _district_names(district) -> dict:
 def transparency():
     form, chosen = _filters()
     cursor = request.args.get("cursor", type=int)
+    if cursor is not None and not 0 <= cursor < 2**31:
+        cursor = None  # not a cursor this page handed out: start from the top
     items, next_cursor = queries.register_page(**chosen, cursor=cursor, limit=PAGE_SIZE)
     districts = {district.code: _district_names(district) for district in all_districts()}
     summary = queries.summary()

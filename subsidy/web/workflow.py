@@ -120,7 +120,10 @@ def _filters() -> dict:
         "district": (args.get("district") or "")[:16] or None,
         "status": status,
         "overdue": args.get("overdue") == "1",
-        "cursor": int(cursor) if cursor.isdigit() and len(cursor) < 10 else None,
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        "cursor": int(cursor)
+        if cursor.isascii() and cursor.isdecimal() and len(cursor) < 10
+        else None,
     }
 
 

@@ -156,3 +156,17 @@ def test_inclusion_proof_page_verifies_against_the_root(client, register):
     assert client.get("/audit/proof?index=3").status_code == 200
     too_far = client.get(f"/audit/proof?index={size}&tree_size={size}")
     assert too_far.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/transparency?cursor=99999999999999999999", "/transparency?cursor=-9223372036854775809"],
+)
+def test_out_of_range_cursors_do_not_crash_the_register(client, app, url):
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("start", ["99999999999999999999", "9223372036854775808"])
+def test_an_out_of_range_log_start_is_refused_not_crashed(client, app, start):
+    sign_in(client, "auditor")
+    assert client.get(f"/audit?start={start}").status_code < 500

@@ -278,3 +278,9 @@ def test_the_profile_shows_the_registry_facts(client, world):
     page = client.get("/profile")
     assert world["farm"].name in page.text and world["farm"].iin_bin in page.text
     assert 'id="tax-arrears"' in page.text and ">80<" in page.text
+
+
+@pytest.mark.parametrize("cursor", ["²", "¹", "-1", "99999999999999999999"])
+def test_odd_queue_cursors_do_not_crash(client, app, cursor):
+    _login(client, make_user("official"))
+    assert client.get(f"/applications?cursor={cursor}").status_code == 200

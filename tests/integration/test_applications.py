@@ -251,3 +251,17 @@ def test_submission_by_an_auditor_is_refused(app):
             quantity=Decimal(1),
             user=make_user("auditor"),
         )
+
+
+@pytest.mark.parametrize("amount", ["-5", "0", "0.004", "1E-30", "NaN"])
+def test_an_approved_amount_must_be_positive_whole_tiyn(app, amount):
+    make_program()
+    (farm,) = _farms(1)
+    application = submit(farm, quantity="10")
+    with pytest.raises(ValidationFailed) as refused:
+        decisions.approve_application(
+            application=application, user=make_user("official"), amount=Decimal(amount)
+        )
+    assert "amount" in refused.value.errors
+    assert application.status is Status.SUBMITTED
+    assert application.program.committed_amount == 0
