@@ -1,0 +1,225 @@
+"""Every route × every role (and anonymous), with its expected answer. A route added without an
+entry here fails `test_every_route_is_in_the_matrix`: access is decided, never defaulted.
+
+"ok" means allowed: any answer but 401/403/404 and never a 5xx (the body may still be refused
+with 422 — that is validation, not access). Pages send the anonymous to the login form (302)."""
+
+import re
+
+import pytest
+
+from subsidy.applications import decisions
+from subsidy.audit.services import create_checkpoint
+from subsidy.extensions import db
+from tests.factories import (
+    PASSWORD,
+    bearer,
+    make_applicant,
+    make_program,
+    make_user,
+    registry,
+    submit,
+)
+
+ROLES = ("anonymous", "owner", "other", "official", "auditor", "admin")
+OK = "ok"
+PUBLIC = dict.fromkeys(ROLES, OK)
+
+
+def _only(allowed: tuple[str, ...], *, anonymous=401, denied=403, other=None) -> dict:
+    table = {role: (OK if role in allowed else denied) for role in ROLES}
+    table["anonymous"] = anonymous
+    if other is not None and "other" not in allowed:
+        table["other"] = other
+    return table
+
+
+API_READERS = ("owner", "official", "auditor")
+PAGE = {"anonymous": 302}
+
+MATRIX = {
+    # --- JSON API -----------------------------------------------------------------------
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("GET", "/api/v1/auth/me"): _only(("owner", "other", "official", "auditor", "admin")),
+    ("GET", "/api/v1/districts"): PUBLIC,
+    ("POST", "/api/v1/applicants"): _only(("official", "admin")),
+    ("GET", "/api/v1/applicants/<string:iin_bin>"): _only(
+        ("owner", "official", "auditor", "admin")
+    ),
+    ("GET", "/api/v1/programs"): PUBLIC,
+    ("GET", "/api/v1/programs/<string:code>"): PUBLIC,
+    ("POST", "/api/v1/applications"): _only(("owner", "official")),
+    ("POST", "/api/v1/applications/preview"): _only(("owner", "official")),
+    ("GET", "/api/v1/applications"): _only(("owner", "other", "official", "auditor")),
+    ("GET", "/api/v1/applications/<int(max=2147483647):application_id>"): _only(
+        API_READERS, other=404
+    ),
+    ("GET", "/api/v1/applications/<int(max=2147483647):application_id>/decision.pdf"): _only(
+        API_READERS, other=404
+    ),
+    ("POST", "/api/v1/applications/<int(max=2147483647):application_id>/approve"): _only(
+        ("official",)
+    ),
+    ("POST", "/api/v1/applications/<int(max=2147483647):application_id>/reject"): _only(
+        ("official",)
+    ),
+    ("POST", "/api/v1/applications/<int(max=2147483647):application_id>/withdraw"): _only(
+        ("owner",), other=404
+    ),
+    ("POST", "/api/v1/documents/verify"): PUBLIC,
+    ("GET", "/api/v1/transparency/decisions"): PUBLIC,
+    ("GET", "/api/v1/transparency/summary"): PUBLIC,
+    ("GET", "/api/v1/audit/entries"): _only(("auditor", "admin")),
+    ("GET", "/api/v1/audit/tree-head"): PUBLIC,
+    ("GET", "/api/v1/audit/checkpoints/latest"): PUBLIC,
+    ("GET", "/api/v1/audit/public-key"): PUBLIC,
+    ("GET", "/api/v1/audit/proofs/inclusion"): PUBLIC,
+    ("GET", "/api/v1/audit/proofs/consistency"): PUBLIC,
+    # --- pages ---------------------------------------------------------------------------
+    ("GET", "/"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): PUBLIC,
+    ("GET", "/verify"): PUBLIC,
+    ("POST", "/verify"): PUBLIC,
+    ("GET", "/transparency"): PUBLIC,
+    ("GET", "/transparency/decisions.csv"): PUBLIC,
+    ("GET", "/transparency/decisions.json"): PUBLIC,
+    ("GET", "/applications"): _only(("owner", "other", "official", "auditor"), anonymous=302),
+    ("GET", "/applications/new"): _only(("owner", "other", "official"), anonymous=302),
+    ("POST", "/applications/new"): _only(("owner", "other", "official"), anonymous=302),
+    ("GET", "/applications/<int(max=2147483647):application_id>"): _only(
+        API_READERS, anonymous=302, other=404
+    ),
+    ("GET", "/applications/<int(max=2147483647):application_id>/decision.pdf"): _only(
+        API_READERS, anonymous=302, other=404
+    ),
+    ("POST", "/applications/<int(max=2147483647):application_id>/approve"): _only(
+        ("official",), anonymous=302
+    ),
+    ("POST", "/applications/<int(max=2147483647):application_id>/reject"): _only(
+        ("official",), anonymous=302
+    ),
+    ("POST", "/applications/<int(max=2147483647):application_id>/withdraw"): _only(
+        ("owner",), anonymous=302, other=404
+    ),
+    ("GET", "/profile"): _only(("owner", "other"), anonymous=302),
+    ("GET", "/audit"): _only(("auditor", "admin"), anonymous=302),
+    ("POST", "/audit/verify"): _only(("auditor", "admin"), anonymous=302),
+    ("GET", "/audit/export.jsonl"): _only(("auditor", "admin"), anonymous=302),
+    ("GET", "/audit/proof"): _only(("auditor", "admin"), anonymous=302),
+}
+FRAMEWORK = {("GET", "/static/<path:filename>")}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, rule.rule
+
+
+def test_every_route_is_in_the_matrix(app):
+    missing = sorted(set(_routes(app)) - set(MATRIX) - FRAMEWORK)
+    stale = sorted(set(MATRIX) - set(_routes(app)))
+    assert missing == [], f"routes without an access entry: {missing}"
+    assert stale == [], f"entries for routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(app):
+    make_program()
+    owner_farm, other_farm = make_applicant("peasant_farm"), make_applicant("peasant_farm")
+    registry(livestock=[(f.iin_bin, "cattle", 40, 40) for f in (owner_farm, other_farm)])
+    users = {
+        "owner": make_user("applicant", applicant=owner_farm),
+        "other": make_user("applicant", applicant=other_farm),
+        "official": make_user("official"),
+        "auditor": make_user("auditor"),
+        "admin": make_user("admin"),
+    }
+    decided = submit(owner_farm, quantity="3", user=users["owner"])
+    decisions.approve_application(application=decided, user=make_user("official"))
+    pending = submit(owner_farm, quantity="2", user=users["official"])
+    create_checkpoint()
+    db.session.commit()
+    return {"users": users, "farm": owner_farm, "decided": decided, "pending": pending}
+
+
+def _url(rule: str, world) -> str:
+    application = world["decided"] if rule.endswith("decision.pdf") else world["pending"]
+    url = re.sub(r"<int\([^>]*\):application_id>", str(application.id), rule)
+    url = url.replace("<string:iin_bin>", world["farm"].iin_bin)
+    url = url.replace("<string:code>", "TEST-HEADS-2026")
+    queries = {
+        "/api/v1/audit/proofs/inclusion": "?index=0&tree_size=1",
+        "/api/v1/audit/proofs/consistency": "?first=1&second=2",
+        "/audit/proof": "?index=0",
+    }
+    return url + queries.get(url, "")
+
+
+def _body(method: str, rule: str, world) -> dict:
+    if method != "POST":
+        return {}
+    farm = world["farm"].iin_bin
+    bodies = {
+        "/api/v1/auth/token": {
+            "json": {"username": world["users"]["official"].username, "password": PASSWORD}
+        },
+        "/api/v1/applicants": {
+            "json": {
+                "kind": "individual",
+                "iin_bin": "061211600012",
+                "name": "Тест",
+                "district": "634000000",
+            }
+        },
+        "/api/v1/applications": {
+            "json": {"program": "TEST-HEADS-2026", "applicant": farm, "quantity": "1"}
+        },
+        "/api/v1/applications/preview": {
+            "json": {"program": "TEST-HEADS-2026", "applicant": farm, "quantity": "1"}
+        },
+        "/api/v1/documents/verify": {"json": {"sha256": "0" * 64}},
+        "/login": {"data": {"username": world["users"]["official"].username, "password": PASSWORD}},
+        "/applications/new": {
+            "data": {"program": "TEST-HEADS-2026", "quantity": "1", "applicant": farm, "check": "1"}
+        },
+    }
+    for suffix, body in (("/approve", {}), ("/reject", {"reason": "test"}), ("/withdraw", {})):
+        if rule.endswith(suffix):
+            return {"json": body} if rule.startswith("/api/") else {"data": body}
+    return bodies.get(rule, {"data": {}} if not rule.startswith("/api/") else {"json": {}})
+
+
+def _sign_in(client, user) -> None:
+    response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "rule"), sorted(MATRIX))
+def test_access(client, app, world, method, rule, role):
+    expected = MATRIX[(method, rule)][role]
+    app.config["WTF_CSRF_ENABLED"] = False  # access, not CSRF, is under test here
+    try:
+        headers = {}
+        if role != "anonymous":
+            if rule.startswith("/api/"):
+                headers = bearer(world["users"][role])
+            else:
+                _sign_in(client, world["users"][role])
+        response = client.open(
+            _url(rule, world), method=method, headers=headers, **_body(method, rule, world)
+        )
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    status = response.status_code
+    assert status < 500, (role, method, rule, status)
+    if expected == OK:
+        assert status not in (401, 403, 404), (role, method, rule, status)
+        assert not (status == 302 and "/login" in response.headers.get("Location", "")), rule
+    else:
+        assert status == expected, (role, method, rule, status)

@@ -1,0 +1,78 @@
+"""Login abuse, security headers, cookies and request size limits."""
+
+import pytest
+
+from subsidy.audit.models import AuditEntry
+from subsidy.extensions import db, limiter
+from tests.factories import PASSWORD, make_user
+
+
+def test_security_headers_on_pages_and_api(client, app):
+    for path in ("/", "/api/v1/programs", "/login"):
+        headers = client.get(path).headers
+        assert "default-src 'self'" in headers["Content-Security-Policy"]
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in headers["Content-Security-Policy"]
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/api/v1/programs").headers["Cache-Control"] == "no-store"
+
+
+def test_session_cookie_is_httponly_and_expires(client, app):
+    user = make_user("official", username="cookie-test")
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Expires=" in cookie  # a permanent session: PERMANENT_SESSION_LIFETIME, 8 hours
+
+
+def test_production_settings_make_cookies_secure(monkeypatch, tmp_path):
+    from subsidy.config import build_config
+
+    monkeypatch.setenv("SUBSIDY_ENV", "production")
+    settings = build_config(tmp_path, {"SECRET_KEY": "x"})
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["RATELIMIT_STORAGE_URI"].startswith("redis://")
+    monkeypatch.setenv("SUBSIDY_ENV", "prod")
+    with pytest.raises(ValueError):
+        build_config(tmp_path, {"SECRET_KEY": "x"})
+
+
+def test_oversized_requests_are_refused_with_413(client, app):
+    big = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = client.post(
+        "/api/v1/documents/verify", data=big, content_type="application/octet-stream"
+    )
+    assert response.status_code == 413
+
+
+def test_login_attempts_are_rate_limited_and_logged(tmp_path):
+    """On an app of its own with the limiter on (the suite runs with it off)."""
+    from tests.conftest import make_app, migrate
+
+    app = make_app(f"sqlite:///{tmp_path / 'limits.db'}", tmp_path, RATELIMIT_ENABLED=True)
+    migrate(app)
+    try:
+        with app.app_context():
+            make_user("official", username="target")
+            db.session.commit()
+        client = app.test_client()
+        statuses = [
+            client.post(
+                "/api/v1/auth/token", json={"username": "target", "password": "guess"}
+            ).status_code
+            for _ in range(12)
+        ]
+        assert statuses == [401] * 10 + [429, 429], statuses
+        assert client.post("/api/v1/auth/token", json={}).status_code == 429
+        with app.app_context():
+            failed = db.session.query(AuditEntry).filter_by(action="login_failed").count()
+            db.session.remove()
+            db.engine.dispose()
+        assert failed == 10
+    finally:
+        limiter.enabled = False  # one Limiter object serves every app in this process
