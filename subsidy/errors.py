@@ -5,6 +5,7 @@ Services raise these; views and commands never build error responses themselves.
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import Flask, jsonify, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -81,6 +82,16 @@ _HTTP_CODES = {
     422: "validation_error",
     429: "too_many_requests",
 }
+
+
+class ErrorSchema(ma.Schema):
+    """The body of every refusal, documented once for every error status of the API."""
+
+    code = ma.fields.String(required=True)
+    message = ma.fields.String(required=True)
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()), required=True
+    )
 
 
 def error_body(code: str, message: str, errors: dict | None = None) -> dict:

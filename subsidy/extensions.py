@@ -13,6 +13,7 @@ from flask_sqlalchemy.session import Session as _FlaskSession
 from flask_wtf import CSRFProtect
 
 from subsidy.db import Base
+from subsidy.errors import ErrorSchema
 
 
 class Session(_FlaskSession):
@@ -25,10 +26,18 @@ class Session(_FlaskSession):
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 
+class SubsidyApi(Api):
+    """Errors answer ``{code, message, errors}``; each operation lists the refusals it can give
+    (see :mod:`subsidy.api_docs`) instead of one catch-all ``default`` response."""
+
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
-api = Api()
+api = SubsidyApi()

@@ -22,6 +22,13 @@ class Money(fields.Field):
     because a float may already have lost the tiyn."""
 
     def __init__(self, *, places: int = 2, maximum: Decimal = MAX_MONEY, **kwargs):
+        # What the OpenAPI description says about the wire format (a custom field has no type).
+        kwargs["metadata"] = {
+            "type": "string",
+            "pattern": rf"^[0-9]{{1,16}}(\.[0-9]{{1,{places}}})?$",
+            "example": "1234.50",
+            **kwargs.get("metadata", {}),
+        }
         super().__init__(**kwargs)
         self.places = places
         self.maximum = maximum

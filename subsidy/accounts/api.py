@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from subsidy.accounts import services
 from subsidy.accounts.access import api_user, public, roles
 from subsidy.accounts.models import Role
 from subsidy.accounts.schemas import MeSchema, TokenRequestSchema, TokenSchema
+from subsidy.api_docs import Blueprint
 from subsidy.errors import Unauthorized
 from subsidy.extensions import limiter
 from subsidy.unit_of_work import keep_changes
@@ -18,6 +17,8 @@ blp = Blueprint("auth", __name__, url_prefix="/auth", description="Bearer tokens
 @limiter.limit("10 per minute")
 @blp.arguments(TokenRequestSchema)
 @blp.response(200, TokenSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def issue_token(payload):
     user = services.authenticate(
         username=payload["username"], password=payload["password"], channel="api"

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from subsidy.accounts.access import api_user, roles
 from subsidy.accounts.models import Role
+from subsidy.api_docs import Blueprint
 from subsidy.applicants import services
 from subsidy.applicants.queries import cooperatives_of, get_applicant
 from subsidy.applicants.schemas import ApplicantCreateSchema, ApplicantSchema

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask import Response, request
-from flask_smorest import Blueprint
 
 from subsidy.accounts.access import api_user, roles
 from subsidy.accounts.models import Role
+from subsidy.api_docs import Blueprint
 from subsidy.applications import decisions, services
 from subsidy.applications.decisions import queue_position
 from subsidy.applications.models import Status

@@ -15,6 +15,17 @@ class Quantity(fields.Field):
     """A whole JSON number or a decimal string ("1250.5"); JSON fractions are refused because
     a float may already have changed the value."""
 
+    def __init__(self, **kwargs):
+        # What the OpenAPI description says about the wire format (a custom field has no type).
+        kwargs["metadata"] = {
+            "oneOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": DECIMAL_RE.pattern, "maxLength": 40},
+            ],
+            **kwargs.get("metadata", {}),
+        }
+        super().__init__(**kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise ValidationError('must be a whole number or a decimal string such as "12.5"')

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask import Response
-from flask_smorest import Blueprint
 
 from subsidy.accounts.access import public, roles
 from subsidy.accounts.models import Role
+from subsidy.api_docs import Blueprint
 from subsidy.audit import queries
 from subsidy.audit.schemas import (
     CheckpointSchema,
@@ -39,6 +39,7 @@ def tree_head():
 @blp.route("/checkpoints/latest", methods=["GET"])
 @public
 @blp.response(200, CheckpointSchema)
+@blp.alt_response(404, response="NOT_FOUND")  # none signed yet
 def latest_checkpoint():
     return queries.latest_checkpoint()
 

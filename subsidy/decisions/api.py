@@ -3,9 +3,9 @@ from __future__ import annotations
 import hashlib
 
 from flask import request
-from flask_smorest import Blueprint
 
 from subsidy.accounts.access import public
+from subsidy.api_docs import Blueprint
 from subsidy.decisions.queries import parse_sha256, verification
 from subsidy.decisions.schemas import VerificationSchema, VerifyHashSchema, VerifyUploadSchema
 from subsidy.errors import DomainError, ValidationFailed
@@ -39,8 +39,11 @@ def uploaded_sha256(storage) -> str:
 @blp.arguments(VerifyHashSchema, location="json", required=False)
 @blp.arguments(VerifyUploadSchema, location="files")
 @blp.response(200, VerificationSchema)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def verify(payload, files):
     """Is this a genuine decision? Send the PDF (multipart field `file`) or `{"sha256": ...}`."""
+    for name in request.form:  # parts that are not files: not ours, as unknown JSON keys
+        raise ValidationFailed.field(name or "_form", "unknown field")
     upload = files.get("file") or request.files.get("file")
     if upload is not None:
         return verification(uploaded_sha256(upload))

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from subsidy.accounts.access import public
+from subsidy.api_docs import Blueprint
 from subsidy.districts.queries import all_districts
 from subsidy.districts.schemas import DistrictSchema
 

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from subsidy.accounts.access import public
+from subsidy.api_docs import Blueprint
 from subsidy.clock import today
 from subsidy.programs.queries import current_version, current_versions, is_open, program_by_code
 from subsidy.programs.schemas import ProgramSchema

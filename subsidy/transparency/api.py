@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from subsidy.accounts.access import public
+from subsidy.api_docs import Blueprint
 from subsidy.transparency import queries
 from subsidy.transparency.schemas import RegisterPageSchema, RegisterQuerySchema, SummarySchema
 

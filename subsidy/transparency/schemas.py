@@ -29,7 +29,7 @@ class RegisterRowSchema(Schema):
     district = fields.String()
     applicant = fields.Nested(PublicApplicantSchema)
     outcome = fields.String()
-    quantity = fields.Decimal(as_string=True)
+    quantity = fields.Decimal(as_string=True, metadata={"type": "string"})
     unit = fields.String()
     approved_amount = Money(allow_none=True)
     pdf_sha256 = fields.String()
