@@ -7,6 +7,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from subsidy.db_roles import migration_engine
+
 config = context.config
 if config.config_file_name and not config.attributes.get("skip_logging"):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -21,8 +23,6 @@ def run_migrations_online() -> None:
             directives[:] = []
             logger.info("No changes in schema detected.")
 
-    connectable = config.attributes.get("connection") or target_db.engine
-
     def run(connection) -> None:
         context.configure(
             connection=connection,
@@ -34,11 +34,13 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
 
-    if hasattr(connectable, "connect"):
-        with connectable.connect() as connection:
-            run(connection)
-    else:
-        run(connectable)
+    given = config.attributes.get("connection")
+    if given is not None:
+        run(given)
+        return
+    # As the owner of the schema (SUBSIDY_MIGRATE_DATABASE_URL) when it is not the app's role.
+    with migration_engine() as engine, engine.connect() as connection:
+        run(connection)
 
 
 if context.is_offline_mode():

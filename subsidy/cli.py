@@ -83,6 +83,13 @@ def register_cli(app) -> None:
     for command in (users, applicants, audit, districts, programs, registry, seed_demo):
         app.cli.add_command(command)
 
+    from flask_migrate.cli import db as db_commands
+
+    from subsidy.db_roles import grant_app_role_command
+
+    # Next to `subsidy db upgrade`, in Flask-Migrate's group (adding it again is harmless).
+    db_commands.add_command(grant_app_role_command)
+
 
 def _create_app():
     from subsidy import create_app

@@ -95,6 +95,12 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
     settings["PUBLIC_URL"] = os.environ.get("SUBSIDY_PUBLIC_URL", settings["PUBLIC_URL"])
     if "SUBSIDY_RATELIMIT_STORAGE_URI" in os.environ:
         settings["RATELIMIT_STORAGE_URI"] = os.environ["SUBSIDY_RATELIMIT_STORAGE_URI"]
+    # The owner's URL for `subsidy db upgrade` and `subsidy db grant-app-role`; None: the same
+    # as the app's. Overriding the app's database (tests) also drops an inherited owner URL,
+    # so that migrations never run against another database than the app's.
+    settings["MIGRATE_DATABASE_URI"] = os.environ.get("SUBSIDY_MIGRATE_DATABASE_URL") or None
+    if "SQLALCHEMY_DATABASE_URI" in overrides:
+        settings["MIGRATE_DATABASE_URI"] = None
     settings.update(overrides)
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = os.environ.get("SUBSIDY_SECRET_KEY") or _read_or_create_secret(
