@@ -1,12 +1,12 @@
 """`make bench`: run every benchmark and print one table."""
 
-from bench import audit_verify, decisions
+from bench import audit_verify, decisions, rush, scale
 from bench.common import print_table
 
 
 def main() -> None:
     figures = []
-    for module in (decisions, audit_verify):
+    for module in (decisions, audit_verify, scale, rush):
         figures += module.run()
     print_table(figures)
 

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from subsidy.applicants.ids import id_kind
 from subsidy.applicants.models import Applicant
@@ -42,13 +43,15 @@ def _base_query(program: str | None, district: str | None, outcome: str | None):
         .join(DecisionDocument, DecisionDocument.application_id == Application.id)
         .where(Application.status.in_(DECIDED))
     )
-    # The latest document of each application only.
-    latest = (
-        sa.select(sa.func.max(DecisionDocument.id))
-        .group_by(DecisionDocument.application_id)
-        .scalar_subquery()
+    # The latest document of each application only. NOT EXISTS lets the database walk back from
+    # the newest document and stop at the page size; a max() per application would group them all.
+    newer = sa.orm.aliased(DecisionDocument)
+    query = query.where(
+        ~sa.exists().where(
+            newer.application_id == DecisionDocument.application_id,
+            newer.id > DecisionDocument.id,
+        )
     )
-    query = query.where(DecisionDocument.id.in_(latest))
     if program:
         query = query.join(Program, Program.id == Application.program_id).where(
             Program.code == program
