@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import sqlalchemy as sa
@@ -91,6 +92,13 @@ def load_program(*, definition: ProgramDefinition, actor: str) -> tuple[ProgramV
 
 
 def definition_of(version: ProgramVersion) -> ProgramDefinition:
+    return _parsed_definition(version.definition)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_definition(canonical_json: str) -> ProgramDefinition:
+    """Versions never change (a trigger refuses it), and definitions are frozen dataclasses: a
+    version's text is parsed once per process instead of on every request."""
     from subsidy.programs.definition import program_from_json
 
-    return program_from_json(json.loads(version.definition))
+    return program_from_json(json.loads(canonical_json))
