@@ -43,6 +43,12 @@ def interleaved(runs: int, **funcs: Callable[[], object]) -> dict[str, float]:
     return {name: min(values) for name, values in times.items()}
 
 
+def p95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank) of latencies or any other sample."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 

@@ -18,15 +18,10 @@ Everything runs in a database of its own (``subsidy_bench_rush``) on the server 
 from __future__ import annotations
 
 import bisect
-import contextlib
 import http.client
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -39,7 +34,8 @@ import sqlalchemy as sa
 
 from bench import bare_app
 from bench.audit_db import fresh_postgres_database, make_app
-from bench.common import Figure
+from bench.common import Figure, p95
+from bench.servers import Server
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_URL = os.environ.get(
@@ -54,7 +50,6 @@ LOCK_SAMPLES = 100  # sequential in-process submissions timed under the log lock
 APPROVERS = 4  # client threads per official
 BUDGET_SHARE = Decimal("0.6")  # of everything requested in the scale-out program
 RATE = Decimal("1000")
-WORKERS = ["-w", "2", "--threads", "4", "--keep-alive", "30"]
 REQUEST_TIMEOUT = 15.0
 START_TIMEOUT = 30.0
 ROUND_TIMEOUT = 90.0
@@ -72,61 +67,6 @@ class Reply:
 
 
 # --- servers -------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """gunicorn in a process group of its own, so that one signal stops master and workers."""
-
-    def __init__(self, app: str, env: dict, log: Path):
-        self.app, self.env, self.log, self.port = app, env, log, _free_port()
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> Server:
-        command = [sys.executable, "-m", "gunicorn", "--no-control-socket", *WORKERS]
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [*command, "-b", f"127.0.0.1:{self.port}", self.app],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.app} exited: {self.log.read_text()[-2000:]}")
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    connection.close()
-                    return self
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.app} did not answer in {START_TIMEOUT} s")
-
-    def workers(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()]
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        with contextlib.suppress(ProcessLookupError):  # workers the master did not reap
-            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 def server_env(url: str, folder: Path, signing_key: str) -> dict:
@@ -206,9 +146,8 @@ def _send(connection, key, method, path, body, headers) -> Reply:
     return Reply(key, sent, acked, response.status, json.loads(raw) if raw else {})
 
 
-def p95(replies: list[Reply]) -> float:
-    latencies = sorted(r.acked - r.sent for r in replies)
-    return latencies[round(0.95 * (len(latencies) - 1))] * 1000
+def p95_ms(replies: list[Reply]) -> float:
+    return p95([reply.acked - reply.sent for reply in replies]) * 1000
 
 
 def submissions(token: str, program: str, applicants: list[tuple[str, str]]) -> list[tuple]:
@@ -453,10 +392,10 @@ def rush(app, url, env, folder, data, checks) -> list[Figure]:
                 replies, seconds = drive([service.port], submissions(token, RUSH, chunk))
             lock_use.append(sampler.summary())
             replies_all += replies
-            _keep_best(best, "service", len(replies) / seconds, p95(replies))
+            _keep_best(best, "service", len(replies) / seconds, p95_ms(replies))
             replies, seconds = drive([bare.port], bare_rows(chunk))
             checks["bare errors"] = checks.get("bare errors", 0) + len(errors(replies))
-            _keep_best(best, "bare", len(replies) / seconds, p95(replies))
+            _keep_best(best, "bare", len(replies) / seconds, p95_ms(replies))
     finally:
         service.stop(), bare.stop()
     hold, whole = lock_hold(app, token, data["rush"][CLIENTS + ROUNDS * PER_ROUND :])

@@ -11,15 +11,11 @@ page, the API list, the public register page and its JSON API.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import os
 import random
 import re
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,13 +24,13 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-import gunicorn
 import sqlalchemy as sa
 
 from bench.audit_db import bulk_load, fresh_postgres_database, make_app
 from bench.audit_verify import ENTRIES, synthetic_entry
-from bench.common import Figure
+from bench.common import Figure, p95
 from bench.scale_data import load_applications
+from bench.servers import Server
 from subsidy.accounts.models import User
 from subsidy.accounts.services import issue_token
 from subsidy.audit import merkle
@@ -56,60 +52,6 @@ OFFICIAL = ("official", "official-demo-2026")
 # i % 20 -> status: 1 in 20 approved, 1 in 20 rejected (each with a document), ...
 
 # --- the server and its clients --------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """gunicorn (2 workers x 4 threads) in a process group of its own."""
-
-    def __init__(self, env: dict, log: Path):
-        self.env, self.log, self.port = env, log, _free_port()
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> Server:
-        command = [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4"]
-        if gunicorn.version_info >= (25, 1):
-            command.append("--no-control-socket")
-        command += ["-b", f"127.0.0.1:{self.port}", "subsidy:create_app()"]
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {self.log.read_text()[-2000:]}")
-            with contextlib.suppress(OSError):
-                if Client(self.port).get("/healthz")[0] == 200:
-                    return self
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not answer: {self.log.read_text()[-2000:]}")
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
 
 
 class Client:
@@ -198,11 +140,6 @@ def latencies(port: int, paths, headers: dict | None = None) -> list[float]:
     if failures:
         raise RuntimeError(failures[0])
     return times
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
 def figure(port: int, name: str, paths, headers: dict | None = None) -> Figure:
@@ -335,7 +272,9 @@ def run() -> list[Figure]:
                 "SUBSIDY_SIGNING_KEY": str(folder / "signing_key.pem"),
             }
             env.pop("SUBSIDY_MIGRATE_DATABASE_URL", None)
-            with Server(env, folder / "gunicorn.log") as server:
+            with Server(
+                "subsidy:create_app()", env, folder / "gunicorn.log", START_TIMEOUT
+            ) as server:
                 return proof_figures(server.port, roots) + page_figures(server.port, token, program)
     finally:
         _drop_database(server_url)
