@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from decimal import Decimal
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from subsidy.accounts.models import Role, User
 from subsidy.applicants.queries import applicant_by_iin_bin
@@ -19,14 +21,24 @@ from subsidy.applications.models import (
 )
 from subsidy.applications.transitions import move, require_action
 from subsidy.audit.canonical import canonical_bytes
-from subsidy.audit.services import append_entry, lock_log
+from subsidy.audit.services import (
+    Entry,
+    actions_since,
+    append_entries,
+    append_entry,
+    lock_log,
+    log_size,
+)
 from subsidy.clock import today
 from subsidy.db import utcnow
 from subsidy.eligibility.amounts import check_quantity
-from subsidy.eligibility.gather import gather_facts
-from subsidy.eligibility.rules import NotInForce, evaluate
+from subsidy.eligibility.facts import Facts
+from subsidy.eligibility.gather import gather_facts, other_applications
+from subsidy.eligibility.rules import Evaluation, NotInForce, evaluate
 from subsidy.errors import Conflict, Forbidden, ValidationFailed
 from subsidy.extensions import db
+from subsidy.programs.definition import ProgramDefinition
+from subsidy.programs.models import ProgramVersion
 from subsidy.programs.queries import current_version, program_by_code
 from subsidy.programs.services import definition_of
 
@@ -60,8 +72,24 @@ def _replay(user: User, key: str, program_id: int, applicant_id: int, quantity: 
     return existing
 
 
-def _evaluate(program_row, applicant_row, quantity: Decimal):
-    """Window, applicant kind, quantity and the rules: (version, definition, evaluation, keys)."""
+class Assessment(NamedTuple):
+    """An evaluation and what it was made from."""
+
+    version: ProgramVersion
+    definition: ProgramDefinition
+    facts: Facts
+    keys: list[str]
+    evaluation: Evaluation
+    stored: str  # the evaluation as stored with the application: canonical JSON
+
+
+def _assessment(version, definition, facts: Facts, keys: list[str], evaluation) -> Assessment:
+    stored = canonical_bytes(evaluation.to_json()).decode("utf-8")
+    return Assessment(version, definition, facts, keys, evaluation, stored)
+
+
+def _evaluate(program_row, applicant_row, quantity: Decimal) -> Assessment:
+    """Window, applicant kind, quantity and the rules."""
     version = current_version(program_row)
     definition = definition_of(version)
     day = today()
@@ -80,11 +108,55 @@ def _evaluate(program_row, applicant_row, quantity: Decimal):
     if problem:
         raise ValidationFailed.field("quantity", problem)
     facts, keys = gather_facts(applicant_row, program_row.id, definition)
+    evaluation = _run_rules(definition, facts, quantity, day)
+    return _assessment(version, definition, facts, keys, evaluation)
+
+
+def _run_rules(definition, facts: Facts, quantity: Decimal, day) -> Evaluation:
     try:
-        evaluation = evaluate(definition, facts, quantity, day)
+        return evaluate(definition, facts, quantity, day)
     except NotInForce as error:
         raise ValidationFailed.field("program", str(error)) from None
-    return version, definition, evaluation, keys
+
+
+# Actions that change nothing an evaluation reads (program versions, registry snapshots,
+# applicants) except which other applications of a program are live. Any other action logged
+# since an evaluation started makes the submission evaluate again under the log lock.
+APPLICATION_ONLY_ACTIONS = frozenset(
+    {
+        "application_submitted",
+        "application_evaluated",
+        "application_withdrawn",
+        "application_first_approval",
+        "application_approved",
+        "application_rejected",
+        "application_waitlisted",
+        "document_issued",
+        "login_succeeded",
+        "login_failed",
+        "token_issued",
+    }
+)
+
+
+def _current(assessed: Assessment, seen: int, program_row, applicant_row, quantity: Decimal):
+    """The assessment as if it had been made under the log lock (which the caller holds).
+
+    ``seen`` is the log size read before the assessment began: every state change appends to the
+    log in its own transaction, so the entries since then are exactly what may have changed."""
+    changed = actions_since(db.session, seen)
+    if not changed:
+        return assessed
+    if changed <= APPLICATION_ONLY_ACTIONS and assessed.evaluation.on_date == today():
+        others = other_applications(applicant_row.id, program_row.id, assessed.keys)
+        if others == assessed.facts.other_applications:
+            return assessed
+        facts = dataclasses.replace(assessed.facts, other_applications=others)
+        evaluation = _run_rules(assessed.definition, facts, quantity, assessed.evaluation.on_date)
+        return _assessment(assessed.version, assessed.definition, facts, assessed.keys, evaluation)
+    db.session.expire(program_row)
+    db.session.expire(applicant_row)
+    return _evaluate(program_row, applicant_row, quantity)
 
 
 def preview_application(*, program: str, applicant: str, quantity: Decimal, user: User):
@@ -92,8 +164,7 @@ def preview_application(*, program: str, applicant: str, quantity: Decimal, user
     _check_submitter(user, applicant)
     program_row = program_by_code(program, field="program")
     applicant_row = applicant_by_iin_bin(applicant, field="applicant")
-    _, _, evaluation, _ = _evaluate(program_row, applicant_row, quantity)
-    return evaluation
+    return _evaluate(program_row, applicant_row, quantity).evaluation
 
 
 def submit_application(
@@ -105,79 +176,110 @@ def submit_application(
     idempotency_key: str | None = None,
 ) -> tuple[Application, bool]:
     """Evaluate and store an application; (application, created). A repeated Idempotency-Key
-    returns the application it created the first time."""
+    returns the application it created the first time.
+
+    Every writer waits for the log lock, so as little as possible happens under it: the
+    evaluation runs before, and under the lock only what changed since is looked at again
+    (usually nothing, or which other applications are live)."""
     _check_submitter(user, applicant)
     program_row = program_by_code(program, field="program")
     applicant_row = applicant_by_iin_bin(applicant, field="applicant")
-    # Serialise with every other write from here on, so that the double-funding and
+    if idempotency_key:
+        replayed = _replay(user, idempotency_key, program_row.id, applicant_row.id, quantity)
+        if replayed is not None:
+            return replayed, False
+    seen = log_size(db.session)
+    assessed = _evaluate(program_row, applicant_row, quantity)
+    # From here on serialised with every other write, so that the double-funding and
     # one-application checks see every application committed before this one.
     lock_log(db.session)
     if idempotency_key:
         replayed = _replay(user, idempotency_key, program_row.id, applicant_row.id, quantity)
         if replayed is not None:
             return replayed, False
-    version, definition, evaluation, keys = _evaluate(program_row, applicant_row, quantity)
+    version, definition, _, keys, evaluation, stored = _current(
+        assessed, seen, program_row, applicant_row, quantity
+    )
     day = evaluation.on_date
-    application = Application(
-        program_id=program_row.id,
-        program_version_id=version.id,
-        applicant_id=applicant_row.id,
-        submitted_by_id=user.id,
-        idempotency_key=idempotency_key,
-        status=Status.SUBMITTED if evaluation.eligible else Status.INELIGIBLE,
-        quantity=quantity,
-        rate=evaluation.rate,
-        requested_amount=evaluation.amount,
-        rules_version=evaluation.rules_version,
-        evaluation=canonical_bytes(evaluation.to_json()).decode("utf-8"),
-        submitted_on=day,
-        submitted_at=utcnow(),
-        decision_due_on=add_working_days(day, definition.decision_days),
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(application)
-            db.session.flush()
-    except IntegrityError:
-        # The same key raced in on another connection: answer with what it created.
-        if idempotency_key:
-            replayed = _replay(user, idempotency_key, program_row.id, applicant_row.id, quantity)
-            if replayed is not None:
-                return replayed, False
-        raise
-    application.number = f"{program_row.code}-{application.id:06d}"
-    db.session.add_all(
-        ApplicationClaim(application_id=application.id, claim_key=key, program_id=program_row.id)
-        for key in keys
-    )
-    db.session.flush()
-    subject = f"application:{application.id}"
-    append_entry(
-        actor=user.actor,
-        action="application_submitted",
-        subject=subject,
-        data={
-            "number": application.number,
-            "program": program_row.code,
-            "program_version": version.version,
+    application = _store(
+        {
+            "program_id": program_row.id,
+            "program_version_id": version.id,
             "applicant_id": applicant_row.id,
-            "quantity": format(quantity.normalize(), "f"),
-            "requested_amount": f"{evaluation.amount:.2f}",
-        },
-    )
-    append_entry(
-        actor="system",
-        action="application_evaluated",
-        subject=subject,
-        data={
-            "eligible": evaluation.eligible,
+            "submitted_by_id": user.id,
+            "idempotency_key": idempotency_key,
+            "status": Status.SUBMITTED if evaluation.eligible else Status.INELIGIBLE,
+            "quantity": quantity,
+            "rate": evaluation.rate,
+            "requested_amount": evaluation.amount,
             "rules_version": evaluation.rules_version,
-            "failed": evaluation.failed_rules,
-            "snapshots": evaluation.snapshots,
-            "status": application.status.value,
+            "evaluation": stored,
+            "submitted_on": day,
+            "submitted_at": utcnow(),
+            "decision_due_on": add_working_days(day, definition.decision_days),
         },
+        keys,
+        program=program_row,
+        program_version=version,
+        applicant=applicant_row,
+    )
+    subject = f"application:{application.id}"
+    append_entries(
+        [
+            Entry(
+                user.actor,
+                "application_submitted",
+                subject,
+                {
+                    "number": application.number,
+                    "program": program_row.code,
+                    "program_version": version.version,
+                    "applicant_id": applicant_row.id,
+                    "quantity": format(quantity.normalize(), "f"),
+                    "requested_amount": f"{evaluation.amount:.2f}",
+                },
+            ),
+            Entry(
+                "system",
+                "application_evaluated",
+                subject,
+                {
+                    "eligible": evaluation.eligible,
+                    "rules_version": evaluation.rules_version,
+                    "failed": evaluation.failed_rules,
+                    "snapshots": evaluation.snapshots,
+                    "status": application.status.value,
+                },
+            ),
+        ]
     )
     return application, True
+
+
+def _store(values: dict, keys: list[str], **related) -> Application:
+    """Insert an application and its claims with three plain statements, under the log lock.
+
+    Every writer of applications holds the log lock and the Idempotency-Key was checked under
+    it, so the insert cannot meet the same key. The returned object is attached to the session
+    as loaded, without the unit of work's flush machinery (which cost more than the statements)
+    and without reading the row back."""
+    table = Application.__table__
+    new_id = db.session.execute(sa.insert(table).values(values).returning(table.c.id)).scalar_one()
+    number = f"{related['program'].code}-{new_id:06d}"
+    db.session.execute(sa.update(table).where(table.c.id == new_id).values(number=number))
+    if keys:
+        db.session.execute(
+            sa.insert(ApplicationClaim.__table__),
+            [
+                {"application_id": new_id, "claim_key": key, "program_id": values["program_id"]}
+                for key in keys
+            ],
+        )
+    unset = {column.key: None for column in table.columns if column.key not in values}
+    application = Application(**{**unset, **values, "id": new_id, "number": number}, **related)
+    make_transient_to_detached(application)
+    db.session.add(application)
+    return application
 
 
 def withdraw_application(*, application: Application, user: User) -> Application:

@@ -4,11 +4,13 @@ inside its own transaction; nothing here commits."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from subsidy.audit import checkpoints, merkle
 from subsidy.audit.canonical import canonical_bytes
@@ -19,15 +21,26 @@ from subsidy.extensions import db
 
 # Transaction-scoped advisory lock key serialising appends on PostgreSQL ("SUBSIDY1").
 LOG_LOCK_KEY = 0x5355425349445931
+# session.info key: the session transaction in which the lock was taken.
+_LOCKED_IN = "subsidy.audit.log_locked_in"
 
 
 def lock_log(session: Session) -> None:
     """Serialise writers of the log until the end of the transaction.
 
-    SQLite transactions already begin IMMEDIATE (one writer at a time), see subsidy.db.
+    SQLite transactions already begin IMMEDIATE (one writer at a time), see subsidy.db. On
+    PostgreSQL the lock is asked for once per transaction: later calls in the same transaction
+    cost no round trip.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY})
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if isinstance(session, scoped_session):
+        session = session()
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(_LOCKED_IN) is transaction:
+        return
+    session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY})
+    session.info[_LOCKED_IN] = session.get_transaction()
 
 
 def log_size(session: Session) -> int:
@@ -61,46 +74,81 @@ def now_timestamp() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+def actions_since(session: Session, size: int) -> set[str]:
+    """The actions of the entries appended since the log had ``size`` entries.
+
+    Every state change appends in its own transaction, so an empty answer means nothing was
+    committed since ``size`` was read."""
+    rows = session.execute(
+        sa.select(AuditEntry.action).where(AuditEntry.entry_index >= size).distinct()
+    )
+    return set(rows.scalars())
+
+
+class Entry(NamedTuple):
+    actor: str
+    action: str
+    subject: str
+    data: dict | None = None
+
+
 def append_entry(*, actor: str, action: str, subject: str, data: dict | None = None) -> dict:
     """Append one entry to the log in the caller's transaction and return it.
 
     ``data`` holds ids and amounts only, never a person's name or IIN: the log is public.
     """
+    return append_entries([Entry(actor, action, subject, data)])[0]
+
+
+def append_entries(items: Sequence[Entry]) -> list[dict]:
+    """Append entries, in order, to the log in the caller's transaction; return them.
+
+    One read of the tree's frontier and one insert each for the entries and the new nodes,
+    however many entries: this runs under the log lock, which every writer waits for."""
     session = db.session
     lock_log(session)
     size = log_size(session)
     compact = load_compact_range(session, size)
-    timestamp = now_timestamp()
-    entry = {
-        "index": size,
-        "timestamp": timestamp,
-        "actor": actor,
-        "action": action,
-        "subject": subject,
-        "data": data or {},
-    }
-    encoded = canonical_bytes(entry)
-    leaf = merkle.leaf_hash(encoded)
-    new_nodes = compact.append(leaf)
-    session.execute(
-        sa.insert(AuditEntry).values(
-            entry_index=size,
-            created_at=datetime.fromisoformat(timestamp),
-            actor=actor,
-            action=action,
-            subject=subject,
-            canonical=encoded,
-            leaf_hash=leaf,
-        )
-    )
-    session.execute(
-        sa.insert(AuditNode),
-        [{"level": lvl, "node_index": idx, "hash": value} for lvl, idx, value in new_nodes],
-    )
     every = current_app.config["AUDIT_CHECKPOINT_EVERY"]
-    if every and compact.size % every == 0:
-        _store_checkpoint(session, compact.size, compact.root())
-    return entry
+    entries, entry_rows, node_rows, due = [], [], [], []
+    for actor, action, subject, data in items:
+        timestamp = now_timestamp()
+        entry = {
+            "index": compact.size,
+            "timestamp": timestamp,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "data": data or {},
+        }
+        encoded = canonical_bytes(entry)
+        leaf = merkle.leaf_hash(encoded)
+        entry_rows.append(
+            {
+                "entry_index": compact.size,
+                "created_at": datetime.fromisoformat(timestamp),
+                "actor": actor,
+                "action": action,
+                "subject": subject,
+                "canonical": encoded,
+                "leaf_hash": leaf,
+            }
+        )
+        node_rows += [
+            {"level": lvl, "node_index": idx, "hash": value}
+            for lvl, idx, value in compact.append(leaf)
+        ]
+        if every and compact.size % every == 0:
+            due.append((compact.size, compact.root()))
+        entries.append(entry)
+    if not entries:
+        return []
+    # Plain table inserts: the ORM's bulk-insert path costs more here than the statements.
+    session.execute(sa.insert(AuditEntry.__table__), entry_rows)
+    session.execute(sa.insert(AuditNode.__table__), node_rows)
+    for checkpoint_size, root in due:
+        _store_checkpoint(session, checkpoint_size, root)
+    return entries
 
 
 def create_checkpoint() -> dict:

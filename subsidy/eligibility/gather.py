@@ -64,30 +64,40 @@ def gather_facts(
     """(facts, the claim keys this application makes)."""
     facts = registry_facts(applicant)
     keys = claim_keys(*claims(definition, facts))
-    return dataclasses.replace(facts, other_applications=_others(applicant, program_id, keys)), keys
+    others = other_applications(applicant.id, program_id, keys)
+    return dataclasses.replace(facts, other_applications=others), keys
 
 
-def _others(applicant: Applicant, program_id: int, keys: list[str]) -> tuple:
+def other_applications(applicant_id: int, program_id: int, keys: list[str]) -> tuple:
     """Live applications of the program by the same applicant or sharing a claim, oldest first."""
     sharing = sa.select(ApplicationClaim.application_id).where(
         ApplicationClaim.program_id == program_id, ApplicationClaim.claim_key.in_(keys)
     )
     rows = db.session.execute(
-        sa.select(Application)
+        sa.select(Application.id, Application.number, Application.applicant_id)
         .where(
             Application.program_id == program_id,
             Application.status.in_(LIVE_STATUSES),
-            sa.or_(Application.applicant_id == applicant.id, Application.id.in_(sharing)),
+            sa.or_(Application.applicant_id == applicant_id, Application.id.in_(sharing)),
         )
         .order_by(Application.id)
-    ).scalars()
-    others = []
-    for row in rows:
-        parcels, animals = set(), set()
-        for claim in row.claims:
-            kind, value = _parse_key(claim.claim_key)
-            (parcels if kind == "parcel" else animals).add(value)
-        others.append(
-            OtherApplication(row.number, row.applicant_id, frozenset(parcels), frozenset(animals))
+    ).all()
+    if not rows:
+        return ()
+    claimed: dict[int, tuple[set, set]] = {row.id: (set(), set()) for row in rows}
+    for application_id, key in db.session.execute(
+        sa.select(ApplicationClaim.application_id, ApplicationClaim.claim_key).where(
+            ApplicationClaim.application_id.in_(list(claimed))
         )
-    return tuple(others)
+    ):
+        kind, value = _parse_key(key)
+        claimed[application_id][0 if kind == "parcel" else 1].add(value)
+    return tuple(
+        OtherApplication(
+            row.number,
+            row.applicant_id,
+            frozenset(claimed[row.id][0]),
+            frozenset(claimed[row.id][1]),
+        )
+        for row in rows
+    )
