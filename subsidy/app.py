@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, g
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from subsidy.audit.signing import init_signing_key
 from subsidy.config import build_config, instance_path_from_env
@@ -24,6 +25,9 @@ def build_app(config: dict | None = None) -> Flask:
     app = Flask("subsidy", instance_path=str(instance_path), instance_relative_config=True)
     app.config.from_mapping(build_config(instance_path, config))
     app.json.ensure_ascii = False  # Kazakh and Russian names stay readable in the API
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     init_signing_key(app)
     db.init_app(app)

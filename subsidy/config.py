@@ -61,6 +61,9 @@ class Config:
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Reverse proxies (load balancers) in front of the app whose X-Forwarded-For/-Proto/-Host
+    # are believed: 0 = none, so that a client cannot pick its own address for the rate limits.
+    TRUSTED_PROXIES = 0
 
 
 class ProductionConfig(Config):
@@ -75,6 +78,12 @@ class TestingConfig(Config):
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestingConfig}
+
+
+def _proxy_count(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and int(text) <= 10):
+        raise ValueError(f"SUBSIDY_TRUSTED_PROXIES must be a whole number 0..10, not {text!r}")
+    return int(text)
 
 
 def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
@@ -93,6 +102,8 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SUBSIDY_SIGNING_KEY", str(instance_path / "signing_key.pem")
     )
     settings["PUBLIC_URL"] = os.environ.get("SUBSIDY_PUBLIC_URL", settings["PUBLIC_URL"])
+    if "SUBSIDY_TRUSTED_PROXIES" in os.environ:
+        settings["TRUSTED_PROXIES"] = _proxy_count(os.environ["SUBSIDY_TRUSTED_PROXIES"])
     if "SUBSIDY_RATELIMIT_STORAGE_URI" in os.environ:
         settings["RATELIMIT_STORAGE_URI"] = os.environ["SUBSIDY_RATELIMIT_STORAGE_URI"]
     # The owner's URL for `subsidy db upgrade` and `subsidy db grant-app-role`; None: the same

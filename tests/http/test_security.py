@@ -3,6 +3,7 @@
 import pytest
 
 from subsidy.audit.models import AuditEntry
+from subsidy.config import build_config
 from subsidy.extensions import db, limiter
 from tests.factories import PASSWORD, make_user
 
@@ -31,8 +32,6 @@ def test_session_cookie_is_httponly_and_expires(client, app):
 
 
 def test_production_settings_make_cookies_secure(monkeypatch, tmp_path):
-    from subsidy.config import build_config
-
     monkeypatch.setenv("SUBSIDY_ENV", "production")
     settings = build_config(tmp_path, {"SECRET_KEY": "x"})
     assert settings["SESSION_COOKIE_SECURE"] is True
@@ -76,3 +75,53 @@ def test_login_attempts_are_rate_limited_and_logged(tmp_path):
         assert failed == 10
     finally:
         limiter.enabled = False  # one Limiter object serves every app in this process
+
+
+def _token_statuses(tmp_path, trusted_proxies: int, addresses: list[str]) -> list[int]:
+    """Failed token requests, one from each X-Forwarded-For address, on an app with the
+    limiter on and ``trusted_proxies`` proxies believed."""
+    from tests.conftest import make_app, migrate
+
+    app = make_app(
+        f"sqlite:///{tmp_path / 'proxies.db'}",
+        tmp_path,
+        RATELIMIT_ENABLED=True,
+        TRUSTED_PROXIES=trusted_proxies,
+    )
+    migrate(app)
+    try:
+        with app.app_context():
+            make_user("official", username="target")
+            db.session.commit()
+        client = app.test_client()
+        statuses = [
+            client.post(
+                "/api/v1/auth/token",
+                json={"username": "target", "password": "guess"},
+                headers={"X-Forwarded-For": address},
+            ).status_code
+            for address in addresses
+        ]
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        return statuses
+    finally:
+        limiter.enabled = False
+
+
+def test_a_client_cannot_escape_the_rate_limit_by_forging_x_forwarded_for(tmp_path):
+    forged = [f"198.51.100.{n}" for n in range(12)]
+    assert _token_statuses(tmp_path, 0, forged) == [401] * 10 + [429, 429]
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_limit(tmp_path):
+    addresses = ["203.0.113.7"] * 11 + ["203.0.113.8"]
+    assert _token_statuses(tmp_path, 1, addresses) == [401] * 10 + [429, 401]
+
+
+@pytest.mark.parametrize("value", ["-1", "one", "11", "1.5", "", "١"])
+def test_an_unreadable_trusted_proxies_setting_stops_the_app(monkeypatch, tmp_path, value):
+    monkeypatch.setenv("SUBSIDY_TRUSTED_PROXIES", value)
+    with pytest.raises(ValueError, match="SUBSIDY_TRUSTED_PROXIES"):
+        build_config(tmp_path, {"SECRET_KEY": "x"})
