@@ -88,6 +88,31 @@ class Application(Base):
         ),
         sa.Index("ix_applications_program_status", "program_id", "status"),
         sa.Index("ix_applications_status_due", "status", "decision_due_on"),
+        # The public register's totals by program and by district read only these (index-only
+        # on PostgreSQL), not every approved row.
+        sa.Index(
+            "ix_applications_approved_program",
+            "program_id",
+            "applicant_id",
+            postgresql_include=["approved_amount", "id"],
+            postgresql_where=sa.text("status = 'approved'"),
+            sqlite_where=sa.text("status = 'approved'"),
+        ),
+        sa.Index(
+            "ix_applications_approved_applicant",
+            "applicant_id",
+            postgresql_include=["approved_amount", "id"],
+            postgresql_where=sa.text("status = 'approved'"),
+            sqlite_where=sa.text("status = 'approved'"),
+        ),
+        # A waitlisted application's place in its program's queue counts only the entries ahead.
+        sa.Index(
+            "ix_applications_waitlist",
+            "program_id",
+            "id",
+            postgresql_where=sa.text("status = 'waitlisted'"),
+            sqlite_where=sa.text("status = 'waitlisted'"),
+        ),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint(
             "approved_amount IS NULL OR approved_amount <= requested_amount",
