@@ -23,7 +23,7 @@ from subsidy.accounts.access import page_roles
 from subsidy.accounts.models import Role, User
 from subsidy.applicants.queries import cooperatives_of
 from subsidy.applications import decisions, services
-from subsidy.applications.api import application_view
+from subsidy.applications.api import application_view, list_views
 from subsidy.applications.models import Status
 from subsidy.applications.queries import list_applications, visible_application
 from subsidy.applications.transitions import ALLOWED
@@ -39,6 +39,7 @@ from subsidy.programs.api import program_view
 from subsidy.programs.queries import current_versions, is_open
 from subsidy.registry.queries import latest_snapshots
 from subsidy.web.labels import STATUS_LABELS, UNIT_LABELS, register_labels
+from subsidy.web.programs import current_programs
 
 bp = Blueprint("workflow", __name__)
 bp.record_once(register_labels)
@@ -132,29 +133,35 @@ def _filters() -> dict:
 def applications():
     filters = _filters()
     if current_user.role is Role.APPLICANT:
-        items, next_cursor = list_applications(
+        rows, next_cursor = list_applications(
             user=current_user, cursor=filters["cursor"], limit=PAGE_SIZE
         )
         return render_template(
             "workflow/my_applications.html",
-            rows=[application_view(item) for item in items],
+            rows=list_views(rows),
             next_cursor=next_cursor,
-            programs={v.program.code: program_view(v) for v in current_versions()},
+            status_names=_status_names(),
         )
-    items, next_cursor = list_applications(user=current_user, limit=PAGE_SIZE, **filters)
-    programs = [program_view(version) for version in current_versions()]
+    rows, next_cursor = list_applications(user=current_user, limit=PAGE_SIZE, **filters)
+    programs = [program_view(version) for version in current_programs()]
     next_args = {k: v for k, v in filters.items() if v and k != "cursor"}
     if filters["overdue"]:
         next_args["overdue"] = "1"
     return render_template(
         "workflow/queue.html",
-        rows=[application_view(item) for item in items],
+        rows=list_views(rows),
         next_url=url_for(".applications", cursor=next_cursor, **next_args) if next_cursor else None,
         filters=filters,
         programs=programs,
         districts=[(d.code, d.name(current_language())) for d in all_districts()],
         statuses=STATUS_LABELS,
+        status_names=_status_names(),
     )
+
+
+def _status_names() -> dict[str, str]:
+    """Each status's name, translated once for a page rather than once for each row."""
+    return {status: str(name) for status, name in STATUS_LABELS.items()}
 
 
 # --- a new application -----------------------------------------------------------------------
