@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+from flask import Response
+
 from subsidy.accounts.access import public
 from subsidy.api_docs import Blueprint
 from subsidy.transparency import queries
-from subsidy.transparency.schemas import RegisterPageSchema, RegisterQuerySchema, SummarySchema
+from subsidy.transparency.schemas import (
+    RegisterPageSchema,
+    RegisterQuerySchema,
+    SummarySchema,
+    register_page_json,
+)
 
 blp = Blueprint(
     "transparency", __name__, url_prefix="/transparency", description="The public register"
@@ -17,7 +24,9 @@ blp = Blueprint(
 def decisions(query):
     """Decisions, newest first. Natural persons appear as initials, without their IIN."""
     items, next_cursor = queries.register_page(**query)
-    return {"items": items, "next": next_cursor}
+    # Written directly, as the schema documents it (a test holds the two equal): marshmallow
+    # took longer than the query for a page of 50.
+    return Response(register_page_json(items, next_cursor), mimetype="application/json")
 
 
 @blp.route("/summary", methods=["GET"])

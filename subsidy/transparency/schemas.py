@@ -1,6 +1,8 @@
+import json
+
 from marshmallow import Schema, fields, validate
 
-from subsidy.fields import Money
+from subsidy.fields import Money, money_str
 
 OUTCOMES = ["approved", "rejected"]
 
@@ -58,3 +60,20 @@ class ProgramTotalSchema(Schema):
 class SummarySchema(Schema):
     by_district = fields.List(fields.Nested(DistrictTotalSchema))
     by_program = fields.List(fields.Nested(ProgramTotalSchema))
+
+
+def register_page_json(items: list[dict], next_cursor: int | None) -> str:
+    """``RegisterPageSchema`` of ``queries.register_page`` as JSON text, written without
+    marshmallow; ``tests/http`` holds it equal to the schema's dump."""
+    rows = [
+        {
+            **row,
+            "decided_at": None if row["decided_at"] is None else row["decided_at"].isoformat(),
+            "quantity": format(row["quantity"], "f"),
+            "approved_amount": money_str(row["approved_amount"]),
+        }
+        for row in items
+    ]
+    return json.dumps(
+        {"items": rows, "next": next_cursor}, ensure_ascii=False, separators=(",", ":")
+    )

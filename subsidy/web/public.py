@@ -15,11 +15,11 @@ from wtforms import SelectField
 from subsidy.accounts.access import public
 from subsidy.districts.queries import all_districts
 from subsidy.i18n import localized, money
-from subsidy.programs.queries import current_versions
 from subsidy.transparency import queries
 from subsidy.web.charts import bar_rows
 from subsidy.web.labels import OUTCOME_LABELS as OUTCOMES
 from subsidy.web.labels import label
+from subsidy.web.programs import current_programs
 
 bp = Blueprint("public", __name__)
 
@@ -53,14 +53,18 @@ class RegisterFilters(FlaskForm):
     outcome = SelectField(_l("Outcome"), validate_choice=True)
 
 
-def _filters() -> tuple[RegisterFilters, dict]:
+def _filters(versions=None, districts=None) -> tuple[RegisterFilters, dict]:
+    """The filter form and the filters chosen; ``versions`` (``current_programs()``) and
+    ``districts`` (``all_districts()``) when the caller has them already."""
     form = RegisterFilters(formdata=request.args)
     everything = ("", _l("All"))
     form.program.choices = [everything] + [
-        (version.program.code, localized(_names(version))) for version in current_versions()
+        (version.program.code, localized(_names(version)))
+        for version in (current_programs() if versions is None else versions)
     ]
     form.district.choices = [everything] + [
-        (district.code, localized(_district_names(district))) for district in all_districts()
+        (district.code, localized(_district_names(district)))
+        for district in (all_districts() if districts is None else districts)
     ]
     form.outcome.choices = [everything, *OUTCOMES.items()]
     chosen = {}
@@ -83,12 +87,13 @@ def _district_names(district) -> dict:
 @bp.route("/transparency")
 @public
 def transparency():
-    form, chosen = _filters()
+    versions, district_rows = current_programs(), all_districts()
+    form, chosen = _filters(versions, district_rows)
     cursor = request.args.get("cursor", type=int)
     if cursor is not None and not 0 <= cursor < 2**31:
         cursor = None  # not a cursor this page handed out: start from the top
     items, next_cursor = queries.register_page(**chosen, cursor=cursor, limit=PAGE_SIZE)
-    districts = {district.code: _district_names(district) for district in all_districts()}
+    districts = {district.code: _district_names(district) for district in district_rows}
     summary = queries.summary()
     by_district = bar_rows(
         [
@@ -97,7 +102,7 @@ def transparency():
             if row["amount"] > 0
         ]
     )
-    program_names = {version.program.code: _names(version) for version in current_versions()}
+    program_names = {version.program.code: _names(version) for version in versions}
     by_program = bar_rows(
         [
             (localized(program_names.get(row["code"], row["code"])), amount, money(amount))
@@ -116,8 +121,8 @@ def transparency():
         districts=districts,
         by_district=by_district,
         by_program=by_program,
-        outcomes=OUTCOMES,
-        label=label,
+        # Translated once for the page rather than once for each row.
+        outcomes={outcome: label(OUTCOMES, outcome) for outcome in OUTCOMES},
     )
 
 
