@@ -13,13 +13,11 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from subsidy.accounts.access import public
-from subsidy.districts.queries import all_districts
 from subsidy.i18n import localized, money
 from subsidy.transparency import queries
 from subsidy.web.charts import bar_rows
 from subsidy.web.labels import OUTCOME_LABELS as OUTCOMES
 from subsidy.web.labels import label
-from subsidy.web.programs import current_programs
 
 bp = Blueprint("public", __name__)
 
@@ -53,18 +51,17 @@ class RegisterFilters(FlaskForm):
     outcome = SelectField(_l("Outcome"), validate_choice=True)
 
 
-def _filters(versions=None, districts=None) -> tuple[RegisterFilters, dict]:
-    """The filter form and the filters chosen; ``versions`` (``current_programs()``) and
-    ``districts`` (``all_districts()``) when the caller has them already."""
+def _filters(summary: dict | None = None) -> tuple[RegisterFilters, dict]:
+    """The filter form and the filters chosen; the programs and districts to choose from are
+    those of ``queries.summary()`` (kept between decisions), passed in when the caller has it."""
+    summary = queries.summary() if summary is None else summary
     form = RegisterFilters(formdata=request.args)
     everything = ("", _l("All"))
     form.program.choices = [everything] + [
-        (version.program.code, localized(_names(version)))
-        for version in (current_programs() if versions is None else versions)
+        (row["code"], localized(row["name"] or row["code"])) for row in summary["by_program"]
     ]
     form.district.choices = [everything] + [
-        (district.code, localized(_district_names(district)))
-        for district in (all_districts() if districts is None else districts)
+        (row["code"], localized(row["name"])) for row in summary["by_district"]
     ]
     form.outcome.choices = [everything, *OUTCOMES.items()]
     chosen = {}
@@ -76,25 +73,16 @@ def _filters(versions=None, districts=None) -> tuple[RegisterFilters, dict]:
     return form, chosen
 
 
-def _names(version) -> dict:
-    return {"ru": version.name_ru, "kk": version.name_kk, "en": version.name_en}
-
-
-def _district_names(district) -> dict:
-    return {"ru": district.name_ru, "kk": district.name_kk, "en": district.name_en}
-
-
 @bp.route("/transparency")
 @public
 def transparency():
-    versions, district_rows = current_programs(), all_districts()
-    form, chosen = _filters(versions, district_rows)
+    summary = queries.summary()
+    form, chosen = _filters(summary)
     cursor = request.args.get("cursor", type=int)
     if cursor is not None and not 0 <= cursor < 2**31:
         cursor = None  # not a cursor this page handed out: start from the top
     items, next_cursor = queries.register_page(**chosen, cursor=cursor, limit=PAGE_SIZE)
-    districts = {district.code: _district_names(district) for district in district_rows}
-    summary = queries.summary()
+    districts = {row["code"]: row["name"] for row in summary["by_district"]}
     by_district = bar_rows(
         [
             (localized(row["name"]), row["amount"], money(row["amount"]))
@@ -102,10 +90,9 @@ def transparency():
             if row["amount"] > 0
         ]
     )
-    program_names = {version.program.code: _names(version) for version in versions}
     by_program = bar_rows(
         [
-            (localized(program_names.get(row["code"], row["code"])), amount, money(amount))
+            (localized(row["name"] or row["code"]), amount, money(amount))
             for row in summary["by_program"]
             for amount in [Decimal(row["amount"] or 0)]
         ]
