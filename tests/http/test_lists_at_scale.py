@@ -136,3 +136,27 @@ def test_the_register_api_equals_the_schema_dump(client, every_status):
         assert answer.json == RegisterPageSchema().dump({"items": items, "next": next_cursor})
     everything = client.get("/api/v1/transparency/decisions").json["items"]
     assert sorted(item["outcome"] for item in everything) == ["approved", "approved", "rejected"]
+
+
+def test_the_queue_pages_budget_gauges_follow_every_approval(client, app):
+    from tests.http.test_workflow_pages import _login
+
+    make_program(budget="50000.00")
+    farms = [make_applicant("peasant_farm") for _ in range(2)]
+    registry(livestock=[(a.iin_bin, "cattle", 30, 30) for a in farms])
+    official = make_user("official")
+    first, second = (submit(farm, quantity="10") for farm in farms)
+    db.session.commit()
+    _login(client, official)
+
+    def gauge() -> str:
+        page = client.get("/applications?lang=en").get_data(as_text=True)
+        return page[page.index('<div class="gauges">') :]
+
+    assert "remaining 50,000.00" in gauge()
+    decisions.approve_application(application=first, user=official)
+    db.session.commit()
+    assert "Committed 10,000.00" in gauge() and "remaining 40,000.00" in gauge()
+    decisions.approve_application(application=second, user=official, amount=Decimal("2500"))
+    db.session.commit()
+    assert "Committed 12,500.00" in gauge() and "remaining 37,500.00" in gauge()
