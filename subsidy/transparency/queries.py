@@ -15,7 +15,6 @@ from subsidy.applicants.ids import id_kind
 from subsidy.applicants.models import Applicant
 from subsidy.applications.models import Application, Status
 from subsidy.applications.queries import fixed_limit
-from subsidy.audit.models import AuditEntry
 from subsidy.decisions.models import DecisionDocument
 from subsidy.districts.models import District
 from subsidy.extensions import db
@@ -163,11 +162,16 @@ def summary() -> dict:
     filters.
 
     Summing every approved application takes tens of milliseconds at a million applications, so
-    each process keeps the last answer with the state it was computed from: the newest log entry
-    (every change is logged in the same transaction) and the newest decision document (issued
-    with every approval). Both are read first, from the top of their primary keys, and the
-    totals only after them, so a kept answer is never older than its state; any decision since
-    changes the state and the totals are summed again. Callers must not change the answer."""
+    each process keeps the last answer with the state it was computed from. The totals change
+    only with a final approval, which issues a decision document in the same transaction
+    (approved is final: nothing takes an approval back), and budgets and names only with a newly
+    loaded program version (districts change only by migration); so the state is the newest
+    decision document and the newest program version, each with its hash, so that an id used
+    again after a rollback is not taken for the same one. Submissions and other log entries
+    leave it alone (the opening-day rush does not sum the register again on every page). The
+    state is read first and the totals after it, so a kept answer is never older than its state;
+    any decision or program load since changes the state and the totals are summed again.
+    Callers must not change the answer."""
     state = _register_state()
     kept = current_app.extensions.get(_SUMMARY)
     if kept is not None and kept[0] == state:
@@ -189,10 +193,10 @@ def _newest(*columns, order):
 
 
 _STATE = sa.select(
-    _newest(AuditEntry.entry_index, order=AuditEntry.entry_index),
-    _newest(AuditEntry.leaf_hash, order=AuditEntry.entry_index),
     _newest(DecisionDocument.id, order=DecisionDocument.id),
     _newest(DecisionDocument.content_sha256, order=DecisionDocument.id),
+    _newest(ProgramVersion.id, order=ProgramVersion.id),
+    _newest(ProgramVersion.rules_version, order=ProgramVersion.id),
 )
 
 

@@ -160,3 +160,7 @@ def test_the_queue_pages_budget_gauges_follow_every_approval(client, app):
     decisions.approve_application(application=second, user=official, amount=Decimal("2500"))
     db.session.commit()
     assert "Committed 12,500.00" in gauge() and "remaining 37,500.00" in gauge()
+    submit(make_applicant("peasant_farm"), quantity="10")  # changes no total
+    make_program(budget="60000.00")  # a new version raises the budget
+    db.session.commit()
+    assert "remaining 47,500.00" in gauge()
