@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import parse_pattern
 from flask import Flask, request, session
 from flask_babel import get_locale
 
@@ -16,6 +17,10 @@ from subsidy.clock import KAZAKHSTAN
 LANGUAGES = ("ru", "kk", "en")
 LANGUAGE_NAMES = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
 DEFAULT = "ru"
+# Parsed once: a page formats a hundred amounts, and parsing the pattern each time was a third of
+# the cost of each.
+MONEY = parse_pattern("#,##0.00")
+QUANTITY = parse_pattern("#,##0.####")
 
 
 def select_locale() -> str:
@@ -35,29 +40,33 @@ def current_language() -> str:
     return locale.language if locale else DEFAULT
 
 
+def _locale() -> Locale:
+    """The request's locale object (Flask-Babel keeps it per request): formatting with it
+    skips parsing a language name on every call."""
+    return get_locale() or Locale.parse(DEFAULT)
+
+
 def money(value: Decimal | None) -> str:
     """12 345,50 ₸ (ru, kk) or 12,345.50 ₸ (en)."""
     if value is None:
         return "—"
-    return f"{format_decimal(Decimal(value), format='#,##0.00', locale=current_language())} ₸"
+    return f"{MONEY.apply(Decimal(value), _locale())} ₸"
 
 
 def number(value) -> str:
     if value is None:
         return "—"
-    return format_decimal(
-        Decimal(value).normalize(), format="#,##0.####", locale=current_language()
-    )
+    return QUANTITY.apply(Decimal(value).normalize(), _locale())
 
 
 def day(value: date | None) -> str:
-    return "—" if value is None else format_date(value, "medium", locale=current_language())
+    return "—" if value is None else format_date(value, "medium", locale=_locale())
 
 
 def moment(value: datetime | None) -> str:
     if value is None:
         return "—"
-    return format_datetime(value.astimezone(KAZAKHSTAN), "medium", locale=current_language())
+    return format_datetime(value.astimezone(KAZAKHSTAN), "medium", locale=_locale())
 
 
 def localized(texts: dict | str | None) -> str:

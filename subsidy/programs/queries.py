@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from subsidy.errors import NotFound, ValidationFailed
 from subsidy.extensions import db
@@ -25,6 +26,7 @@ def current_versions() -> list[ProgramVersion]:
             ),
         )
         .join(Program)
+        .options(contains_eager(ProgramVersion.program))  # the joined row, not a query each
         .order_by(Program.code)
     )
     return list(db.session.execute(query).scalars())
