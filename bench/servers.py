@@ -16,8 +16,9 @@ from pathlib import Path
 import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
-# Sized for the 2-core machine: 2 workers x 4 threads, connections kept alive.
-WORKERS = ["-w", "2", "--threads", "4", "--keep-alive", "30"]
+# Sized for the 2-core machine: 2 workers x 4 threads, connections kept alive. BENCH_GUNICORN
+# overrides the worker options, e.g. BENCH_GUNICORN='-w 4' for four single-threaded workers.
+WORKERS = [*os.environ.get("BENCH_GUNICORN", "-w 2 --threads 4").split(), "--keep-alive", "30"]
 
 
 def free_port() -> int:
