@@ -77,13 +77,17 @@ def verify_file(path: Path, expected_root: bytes) -> None:
 
 
 def peak_memory_kib(path: Path, checkpoint: Path, pem: Path) -> int:
+    """The verifier's own peak RSS, in a fresh process. VmHWM belongs to the process's memory
+    map, which exec replaces; ru_maxrss would also carry this (large) benchmark process's peak,
+    which Linux passes on over fork and exec."""
     code = (
-        "import resource, sys\n"
+        "import re, sys\n"
         "from subsidy.audit.verify import main\n"
         f"code = main([{str(path)!r}, '--checkpoint', {str(checkpoint)!r}, "
         f"'--public-key', {str(pem)!r}])\n"
         "assert code == 0, code\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "status = open('/proc/self/status').read()\n"
+        "print(re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
