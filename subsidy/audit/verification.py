@@ -8,6 +8,7 @@ with the stored leaf hash, indices in order, and every stored checkpoint's signa
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from typing import BinaryIO
@@ -42,9 +43,22 @@ class Outcome:
     size: int
 
 
+def _first_bad_signature(public_key, signed: list[dict]) -> Problem | None:
+    for checkpoint in signed:
+        problem = checkpoints.checkpoint_problem(public_key, checkpoint)
+        if problem is not None:
+            return Problem(problem, checkpoint=checkpoint["tree_size"])
+    return None
+
+
 def verify_log_steps(step: int = STREAM_BATCH):
     """Verify the log, yielding the number of entries checked so far after every ``step``
-    entries (so a page can show progress), and last the :class:`Outcome`."""
+    entries (so a page can show progress), and last the :class:`Outcome`.
+
+    The checkpoints' signatures (10,000 at a million entries, a tenth of the work) are checked
+    on a second thread while this one streams and hashes the entries: the Ed25519 check runs
+    without the GIL. A bad signature is reported before anything the entries show, as if it
+    had been checked first."""
     begin_read_only(db.session)
     size = log_size(db.session)
     verifier = LogVerifier()
@@ -52,20 +66,28 @@ def verify_log_steps(step: int = STREAM_BATCH):
     rows = db.session.execute(
         sa.select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size)
     ).scalars()
+    signed = []
     for row in rows:
-        problem = checkpoints.checkpoint_problem(public_key, row.as_dict())
-        if problem is not None:
-            verifier.record(Problem(problem, checkpoint=row.tree_size))
-            break
+        signed.append(row.as_dict())
         verifier.expect_root(row.tree_size, bytes(row.root_hash))
-    stream = iter(_stream_rows())
-    while verifier.problem is None:
-        batch = list(islice(stream, step))
-        if not batch:
-            break
-        verifier.feed_rows(batch)
-        yield verifier.size
-    if not verifier.finish():
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint-signatures")
+    try:
+        signatures = pool.submit(_first_bad_signature, public_key, signed)
+        stream = iter(_stream_rows())
+        while verifier.problem is None:
+            if signatures.done() and signatures.result() is not None:
+                break  # a bad signature is the answer: no need to read further
+            batch = list(islice(stream, step))
+            if not batch:
+                break
+            verifier.feed_rows(batch)
+            yield verifier.size
+        bad_signature = signatures.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    if bad_signature is not None:
+        yield Outcome(False, str(bad_signature), size)
+    elif not verifier.finish():
         yield Outcome(False, str(verifier.problem), size)
     else:
         yield Outcome(True, f"OK {verifier.size} entries, root {verifier.root().hex()}", size)

@@ -38,6 +38,7 @@ def _disable_guards(backend: str) -> None:
         for name in (
             "audit_entries_no_update",
             "audit_entries_no_delete",
+            "audit_checkpoints_no_update",
             "audit_checkpoints_no_delete",
             "audit_checkpoints_growing",
         ):
@@ -193,3 +194,25 @@ def test_offline_verifier_catches_tampering_in_an_export(runner, logged, app, tm
         assert result.returncode == 1, result.stdout
         assert f"FAIL index {index}" in result.stdout
     assert json.loads(checkpoint.read_text())["tree_size"] == len(lines)
+
+
+def test_a_bad_checkpoint_signature_is_named_before_a_changed_entry(runner, logged, backend):
+    """Signatures are checked on a second thread while the entries stream: the answer is still
+    the first bad checkpoint signature, whatever the entries show."""
+    _disable_guards(backend)
+    changed = bytes(_row(20).canonical).replace(b"1020.00", b"9020.00")
+    db.session.execute(
+        sa.update(AuditEntry).where(AuditEntry.entry_index == 20).values(canonical=changed)
+    )
+    signature = db.session.execute(
+        sa.text("SELECT signature FROM audit_checkpoints WHERE tree_size = 200")
+    ).scalar_one()
+    flipped = bytes([signature[0] ^ 1]) + bytes(signature[1:])
+    db.session.execute(
+        sa.text("UPDATE audit_checkpoints SET signature = :g WHERE tree_size = 200"),
+        {"g": flipped},
+    )
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert "FAIL checkpoint 200: " in result.output
+    assert "index 20" not in result.output
