@@ -145,9 +145,10 @@ def _current(assessed: Assessment, seen: int, program_row, applicant_row, quanti
     ``seen`` is the log size read before the assessment began: every state change appends to the
     log in its own transaction, so the entries since then are exactly what may have changed."""
     changed = actions_since(db.session, seen)
-    if not changed:
+    same_day = assessed.evaluation.on_date == today()  # or the window and rate may differ
+    if not changed and same_day:
         return assessed
-    if changed <= APPLICATION_ONLY_ACTIONS and assessed.evaluation.on_date == today():
+    if changed <= APPLICATION_ONLY_ACTIONS and same_day:
         others = other_applications(applicant_row.id, program_row.id, assessed.keys)
         if others == assessed.facts.other_applications:
             return assessed
@@ -182,13 +183,14 @@ def submit_application(
     evaluation runs before, and under the lock only what changed since is looked at again
     (usually nothing, or which other applications are live)."""
     _check_submitter(user, applicant)
+    # Read first: whatever is read after it and changed since is in the log from here on.
+    seen = log_size(db.session)
     program_row = program_by_code(program, field="program")
     applicant_row = applicant_by_iin_bin(applicant, field="applicant")
     if idempotency_key:
         replayed = _replay(user, idempotency_key, program_row.id, applicant_row.id, quantity)
         if replayed is not None:
             return replayed, False
-    seen = log_size(db.session)
     assessed = _evaluate(program_row, applicant_row, quantity)
     # From here on serialised with every other write, so that the double-funding and
     # one-application checks see every application committed before this one.

@@ -15,7 +15,9 @@ import subsidy.applications.services as submission
 from subsidy.accounts.models import User
 from subsidy.applications.models import Application, Status
 from subsidy.audit.models import AuditEntry
+from subsidy.audit.services import lock_log
 from subsidy.audit.verification import verify_log
+from subsidy.errors import ValidationFailed
 from subsidy.extensions import db
 from tests.factories import make_applicant, make_program, make_user, registry, submit
 
@@ -31,6 +33,10 @@ def submit_as(iin: str, user_id: int, quantity: str = "10") -> Application:
 
 def _setup(heads: int = 20) -> tuple[str, int]:
     make_program()
+    return _setup_applicant(heads)
+
+
+def _setup_applicant(heads: int = 20) -> tuple[str, int]:
     farm = make_applicant("peasant_farm")
     registry(livestock=[(farm.iin_bin, "cattle", heads, heads)])
     official = make_user("official")
@@ -180,3 +186,41 @@ def test_with_nothing_committed_meanwhile_the_evaluation_is_not_repeated(
         db.session.commit()
         assert application.status is Status.SUBMITTED
         assert (len(gathered), len(evaluated)) == (1, 1)
+
+
+def test_midnight_between_evaluation_and_lock_evaluates_again(committed_app, monkeypatch):
+    """Evaluated on the window's last day, locked on the next: the window has closed."""
+    with committed_app.app_context():
+        make_program(closes="2026-06-15")
+        iin, official_id = _setup_applicant()
+        real_lock = submission.lock_log
+
+        def lock_after_midnight(session) -> None:
+            committed_app.config["TODAY"] = "2026-06-16"
+            real_lock(session)
+
+        monkeypatch.setattr(submission, "lock_log", lock_after_midnight)
+        monkeypatch.setitem(committed_app.config, "TODAY", "2026-06-15")
+        with pytest.raises(ValidationFailed) as refused:
+            submit_as(iin, official_id)
+        assert "program" in refused.value.errors
+        db.session.rollback()
+        assert db.session.execute(sa.select(sa.func.count()).select_from(Application)).scalar() == 0
+
+
+def test_the_log_lock_is_taken_again_after_a_rolled_back_savepoint(committed_app, backend):
+    if backend != "postgresql":
+        pytest.skip("the advisory lock exists only on PostgreSQL")
+    held = sa.text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+    )
+    with committed_app.app_context():
+        db.session.execute(sa.text("SELECT 1"))
+        savepoint = db.session.begin_nested()
+        lock_log(db.session)
+        assert db.session.execute(held).scalar() == 1
+        savepoint.rollback()  # PostgreSQL releases a lock taken inside the savepoint
+        assert db.session.execute(held).scalar() == 0
+        lock_log(db.session)
+        assert db.session.execute(held).scalar() == 1
+        db.session.rollback()
