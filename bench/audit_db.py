@@ -109,6 +109,13 @@ def fresh_postgres_database(url: str, name: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def drop_database(url: str, name: str) -> None:
+    admin = sa.create_engine(sa.engine.make_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
 def database_figures(folder: Path) -> list[Figure]:
     targets = [("SQLite", f"sqlite:///{folder / 'bench.db'}")]
     if os.environ.get("SUBSIDY_BENCH_POSTGRES_URL"):
@@ -118,10 +125,14 @@ def database_figures(folder: Path) -> list[Figure]:
         if label == "PostgreSQL":
             url = fresh_postgres_database(url, "subsidy_bench_log")
         app = make_app(url, folder / label)
-        with app.app_context():
-            bulk_load(ENTRIES)
-            times = interleaved(3, bare=bare_hash_rows, verify=verify_rows)
-            db.engine.dispose()
+        try:
+            with app.app_context():
+                bulk_load(ENTRIES)
+                times = interleaved(3, bare=bare_hash_rows, verify=verify_rows)
+                db.engine.dispose()
+        finally:
+            if label == "PostgreSQL":
+                drop_database(os.environ["SUBSIDY_BENCH_POSTGRES_URL"], "subsidy_bench_log")
         figures.append(
             Figure(
                 f"subsidy audit verify on {label}, {ENTRIES:,} entries (s)",

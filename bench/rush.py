@@ -33,7 +33,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench import bare_app
-from bench.audit_db import fresh_postgres_database, make_app
+from bench.audit_db import drop_database, fresh_postgres_database, make_app
 from bench.common import Figure, p95
 from bench.servers import Server
 
@@ -560,10 +560,7 @@ def run() -> list[Figure]:
                 db.session.remove()
                 db.engine.dispose()
     finally:
-        admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        admin.dispose()
+        drop_database(POSTGRES_URL, DATABASE)
     for name, value in checks.items():
         print(f"rush check: {name}: {value}")
     failed = [

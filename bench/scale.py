@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
-from bench.audit_db import bulk_load, fresh_postgres_database, make_app
+from bench.audit_db import bulk_load, drop_database, fresh_postgres_database, make_app
 from bench.audit_verify import ENTRIES, synthetic_entry
 from bench.common import Figure, p95
 from bench.scale_data import load_applications
@@ -248,13 +248,6 @@ def _progress(what: str, started: float) -> None:
     print(f"scale: {what} loaded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
-def _drop_database(server_url: str) -> None:
-    admin = sa.create_engine(sa.engine.make_url(server_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    admin.dispose()
-
-
 def run() -> list[Figure]:
     server_url = os.environ.get(
         "SUBSIDY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -277,4 +270,4 @@ def run() -> list[Figure]:
             ) as server:
                 return proof_figures(server.port, roots) + page_figures(server.port, token, program)
     finally:
-        _drop_database(server_url)
+        drop_database(server_url, DATABASE)
