@@ -4,6 +4,7 @@ inside its own transaction; nothing here commits."""
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -50,14 +51,35 @@ def log_size(session: Session) -> int:
     return 0 if last is None else last + 1
 
 
+@functools.lru_cache(maxsize=64)
+def _nodes_query(levels: int) -> sa.Select:
+    """``(level = :level_0 AND node_index IN :indices_0) OR ...`` for ``levels`` levels: one
+    primary-key range per level. A row-value IN list of (level, index) pairs is not used with the
+    index by SQLite (every node was scanned: 23 ms per proof at 100,000 entries), and building the
+    expression anew for each proof cost more than running it; built once per number of levels."""
+    return sa.select(AuditNode.level, AuditNode.node_index, AuditNode.hash).where(
+        sa.or_(
+            *(
+                sa.and_(
+                    AuditNode.level == sa.bindparam(f"level_{n}"),
+                    AuditNode.node_index.in_(sa.bindparam(f"indices_{n}", expanding=True)),
+                )
+                for n in range(levels)
+            )
+        )
+    )
+
+
 def fetch_nodes(session: Session, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     if not wanted:
         return {}
-    rows = session.execute(
-        sa.select(AuditNode.level, AuditNode.node_index, AuditNode.hash).where(
-            sa.tuple_(AuditNode.level, AuditNode.node_index).in_(sorted(wanted))
-        )
-    )
+    by_level: dict[int, list[int]] = {}
+    for level, index in sorted(wanted):
+        by_level.setdefault(level, []).append(index)
+    params = {}
+    for n, (level, indices) in enumerate(by_level.items()):
+        params[f"level_{n}"], params[f"indices_{n}"] = level, indices
+    rows = session.execute(_nodes_query(len(by_level)), params)
     found = {(level, index): bytes(value) for level, index, value in rows}
     missing = wanted - found.keys()
     if missing:
