@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from subsidy.accounts.models import Role, User
 from subsidy.applicants.models import Applicant
 from subsidy.applications.models import Application, Status, lock_application
+from subsidy.applications.queries import queue_position_column
 from subsidy.applications.transitions import move, require_action
 from subsidy.audit.services import append_entry, lock_log
 from subsidy.db import utcnow
@@ -72,18 +73,13 @@ def _first_in_queue(application: Application) -> Application | None:
 
 
 def queue_position(application: Application) -> int | None:
+    """Its place in its program's waitlist, the same column the lists select; None unless
+    waitlisted."""
     if application.status is not Status.WAITLISTED:
         return None
-    ahead = db.session.execute(
-        sa.select(sa.func.count())
-        .select_from(Application)
-        .where(
-            Application.program_id == application.program_id,
-            Application.status == Status.WAITLISTED,
-            Application.id < application.id,
-        )
+    return db.session.execute(
+        sa.select(queue_position_column()).where(Application.id == application.id)
     ).scalar_one()
-    return ahead + 1
 
 
 def approve_application(

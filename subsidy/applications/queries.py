@@ -91,7 +91,7 @@ def list_applications(
     """Rows of ``LIST_COLUMNS``, ``queue_position`` (and the stored evaluation JSON as
     ``evaluation`` if asked), in first-come order (by id); keyset pagination: ``cursor`` is the
     last id already seen."""
-    columns = (*LIST_COLUMNS, _queue_position())
+    columns = (*LIST_COLUMNS, queue_position_column())
     if evaluation:
         columns = (*columns, Application.evaluation)
     query = (
@@ -123,7 +123,7 @@ def list_applications(
 
 
 @functools.cache
-def _queue_position():
+def queue_position_column():
     """A waitlisted application's place in its program's queue (``decisions.queue_position``)
     as a column; null for any other status. Built once, on first use (mappers configured)."""
     earlier = sa.orm.aliased(Application)
