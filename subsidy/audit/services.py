@@ -37,13 +37,17 @@ def lock_log(session: Session) -> None:
         return
     if isinstance(session, scoped_session):
         session = session()
-    # The innermost transaction: a lock taken inside a savepoint that is rolled back is released
-    # with it, so after a savepoint ends the lock is asked for again (a no-op if still held).
-    transaction = session.get_nested_transaction() or session.get_transaction()
+    transaction = _innermost(session)
     if transaction is not None and session.info.get(_LOCKED_IN) is transaction:
         return
     session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY})
-    session.info[_LOCKED_IN] = session.get_nested_transaction() or session.get_transaction()
+    session.info[_LOCKED_IN] = _innermost(session)  # begun by the statement if there was none
+
+
+def _innermost(session: Session):
+    """The innermost transaction: a lock taken inside a savepoint that is rolled back is released
+    with it, so after a savepoint ends the lock is asked for again (a no-op if still held)."""
+    return session.get_nested_transaction() or session.get_transaction()
 
 
 def log_size(session: Session) -> int:
