@@ -75,7 +75,6 @@ def sample_decision(long: bool = False) -> DecisionDocument:
         evaluated_on=evaluation.on_date,
         snapshots=evaluation.snapshots,
         officials=("official #3 (first approval)", "official #7"),
-        log_index=1234,
         verify_url="",
     )
     return replace(doc, verify_url=verify_url_for("https://subsidy.vko.gov.kz", doc))

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 
 from flask_smorest import Blueprint as _SmorestBlueprint
 
-from subsidy.accounts.access import ACCESS_ATTR
+from subsidy.access import ACCESS_ATTR
 
 BODY_LOCATIONS = {"json", "files", "form"}
 
@@ -23,7 +23,7 @@ def refusals(rule: str, view: Callable, methods: Iterable[str]) -> list[int]:
     if reads_body:
         statuses += [400, 413]  # a body that is not JSON; a body over MAX_CONTENT_LENGTH
     if access and access != "public":
-        statuses += [401, 403]  # subsidy.accounts.access.roles
+        statuses += [401, 403]  # subsidy.access.roles
         if writes:
             statuses.append(409)  # a transition the state forbids, or a race on stored data
     if "<" in rule:

@@ -7,6 +7,8 @@ from pathlib import Path
 from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from subsidy.access import init_access
+from subsidy.accounts.services import user_for_token
 from subsidy.audit.signing import init_signing_key
 from subsidy.config import build_config, instance_path_from_env
 from subsidy.errors import register_error_handlers
@@ -30,6 +32,7 @@ def build_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     init_signing_key(app)
+    init_access(app, bearer_user=user_for_token)
     db.init_app(app)
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", MIGRATIONS_DIR))
     login_manager.init_app(app)
@@ -61,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from subsidy.applications.api import blp as applications_blp
     from subsidy.audit.api import blp as audit_blp
     from subsidy.decisions.api import blp as documents_blp
+    from subsidy.decisions.api import decisions_blp
     from subsidy.districts.api import blp as districts_blp
     from subsidy.programs.api import blp as programs_blp
     from subsidy.transparency.api import blp as transparency_blp
@@ -71,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
         applicants_blp,
         programs_blp,
         applications_blp,
+        decisions_blp,
         documents_blp,
         transparency_blp,
         audit_blp,
@@ -78,14 +83,12 @@ def _register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
         csrf.exempt(blueprint)  # the JSON API authenticates with bearer tokens, not cookies
 
-    from subsidy import home
     from subsidy.accounts import views as account_views
-    from subsidy.decisions import views as verify_views
-    from subsidy.web import audit_pages, public, workflow
+    from subsidy.web import audit_pages, home, public, verify, workflow
 
     for page_blueprint in (
         home.bp,
-        verify_views.bp,
+        verify.bp,
         account_views.bp,
         workflow.bp,
         public.bp,

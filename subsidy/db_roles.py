@@ -179,7 +179,7 @@ def grant_app_role(connection, role: str) -> dict[str, tuple[str, ...]]:
 def grant_app_role_command(role: str) -> None:
     """Give ROLE the application's privileges: read-write on the ordinary tables, SELECT and
     INSERT only on the log and the other evidence tables. Run as the owner after every upgrade."""
-    from subsidy.cli import Refused
+    from subsidy.commands import Refused
 
     with migration_engine() as engine:
         if engine.dialect.name != "postgresql":

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
+from subsidy.access import Role, api_user, public, roles
 from subsidy.accounts import services
-from subsidy.accounts.access import api_user, public, roles
-from subsidy.accounts.models import Role
 from subsidy.accounts.schemas import MeSchema, TokenRequestSchema, TokenSchema
 from subsidy.api_docs import Blueprint
 from subsidy.errors import Unauthorized

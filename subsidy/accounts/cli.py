@@ -1,7 +1,7 @@
 import click
 
 from subsidy.accounts import services
-from subsidy.cli import CLI_ACTOR, read_password, service_command
+from subsidy.commands import CLI_ACTOR, read_password, service_command
 
 
 @click.group("users", help="User accounts.")

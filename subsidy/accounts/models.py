@@ -1,20 +1,17 @@
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from subsidy.access import Role
 from subsidy.db import Base, UTCDateTime, string_enum, utcnow
 
+__all__ = ["ACTOR_PREFIX", "ApiToken", "Role", "User"]
 
-class Role(enum.StrEnum):
-    APPLICANT = "applicant"
-    OFFICIAL = "official"
-    AUDITOR = "auditor"
-    ADMIN = "admin"
+ACTOR_PREFIX = "user:"
 
 
 class User(UserMixin, Base):
@@ -49,7 +46,8 @@ class User(UserMixin, Base):
 
     @property
     def actor(self) -> str:
-        return f"user:{self.id}"
+        """How the log names this user (ids only: the log is public)."""
+        return f"{ACTOR_PREFIX}{self.id}"
 
 
 class ApiToken(Base):

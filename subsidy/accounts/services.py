@@ -10,7 +10,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 
-from subsidy.accounts.models import ApiToken, Role, User
+from subsidy.access import Role
+from subsidy.accounts.models import ApiToken, User
 from subsidy.accounts.passwords import check_password, hash_password, password_problem
 from subsidy.applicants.ids import InvalidId, validate_iin
 from subsidy.applicants.queries import applicant_by_iin_bin

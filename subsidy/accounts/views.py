@@ -8,8 +8,8 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_babel import gettext
 from flask_login import login_user, logout_user
 
+from subsidy.access import public
 from subsidy.accounts import services
-from subsidy.accounts.access import public
 from subsidy.accounts.forms import LoginForm
 from subsidy.extensions import db, limiter, login_manager
 from subsidy.unit_of_work import keep_changes

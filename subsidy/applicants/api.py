@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from subsidy.accounts.access import api_user, roles
-from subsidy.accounts.models import Role
+from subsidy.access import Role, api_user, roles
 from subsidy.api_docs import Blueprint
 from subsidy.applicants import services
 from subsidy.applicants.queries import cooperatives_of, get_applicant

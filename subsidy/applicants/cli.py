@@ -1,7 +1,7 @@
 import click
 
 from subsidy.applicants import services
-from subsidy.cli import CLI_ACTOR, service_command
+from subsidy.commands import CLI_ACTOR, service_command
 
 
 @click.group("applicants", help="The applicant registry.")

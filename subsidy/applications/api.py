@@ -2,15 +2,13 @@ from __future__ import annotations
 
 from flask import Response, request
 
-from subsidy.accounts.access import api_user, roles
-from subsidy.accounts.models import Role
+from subsidy.access import Role, api_user, roles
 from subsidy.api_docs import Blueprint
-from subsidy.applications import decisions, services
-from subsidy.applications.decisions import queue_position
-from subsidy.applications.models import Status
+from subsidy.applications import services
 from subsidy.applications.queries import (
-    is_overdue,
+    application_view,
     list_applications,
+    list_views,
     visible_application,
 )
 from subsidy.applications.schemas import (
@@ -18,114 +16,14 @@ from subsidy.applications.schemas import (
     ApplicationListQuerySchema,
     ApplicationPageSchema,
     ApplicationSchema,
-    ApproveSchema,
     EligibilitySchema,
-    RejectSchema,
     application_page_json,
 )
-from subsidy.decisions.queries import latest_document
-from subsidy.errors import NotFound, ValidationFailed
+from subsidy.errors import ValidationFailed
 
 blp = Blueprint("applications", __name__, url_prefix="/applications", description="Applications")
 
 IDEMPOTENCY_KEY_MAX = 128
-
-
-def decision_view(application) -> dict | None:
-    if application.status in (Status.SUBMITTED, Status.INELIGIBLE):
-        return None
-    outcome = {
-        Status.APPROVED: "approved",
-        Status.REJECTED: "rejected",
-        Status.WITHDRAWN: "withdrawn",
-    }.get(application.status)
-    return {
-        "outcome": outcome,
-        "proposed_amount": application.proposed_amount,
-        "approved_amount": application.approved_amount,
-        "first_approver_id": application.first_approver_id,
-        "first_approved_at": application.first_approved_at,
-        "decided_by_id": application.decided_by_id,
-        "decided_at": application.decided_at,
-        "reason": application.reject_reason,
-        "comment": application.decision_comment,
-    }
-
-
-def _view(
-    application,
-    *,
-    program: str,
-    version: int,
-    unit: str,
-    applicant: dict,
-    overdue: bool,
-    position: int | None,
-) -> dict:
-    """Everything the API shows of an application but its eligibility, from a model object or a
-    list row (``queries.LIST_COLUMNS``): both carry the application's own columns by name."""
-    return {
-        "id": application.id,
-        "number": application.number,
-        "status": application.status.value,
-        "program": program,
-        "program_version": version,
-        "applicant": applicant,
-        "unit": unit,
-        "quantity": application.quantity,
-        "rate": format(application.rate.normalize(), "f"),
-        "requested_amount": application.requested_amount,
-        "submitted_at": application.submitted_at,
-        "submitted_on": application.submitted_on,
-        "decision_due_on": application.decision_due_on,
-        "overdue": overdue,
-        "queue_position": position,
-        "decision": decision_view(application),
-    }
-
-
-def application_view(application) -> dict:
-    applicant = application.applicant
-    view = _view(
-        application,
-        program=application.program.code,
-        version=application.program_version.version,
-        unit=application.program_version.unit,
-        applicant={
-            "id": applicant.id,
-            "iin_bin": applicant.iin_bin,
-            "kind": applicant.kind.value,
-            "name": applicant.name,
-            "district": applicant.district_code,
-        },
-        overdue=is_overdue(application),
-        position=queue_position(application),
-    )
-    view["eligibility"] = services.evaluation_of(application)
-    return view
-
-
-def list_views(rows) -> list[dict]:
-    """``application_view`` of each list row (``queries.list_applications``) without its
-    eligibility."""
-    return [
-        _view(
-            row,
-            program=row.program,
-            version=row.program_version,
-            unit=row.unit,
-            applicant={
-                "id": row.applicant_id,
-                "iin_bin": row.iin_bin,
-                "kind": row.kind.value,
-                "name": row.name,
-                "district": row.district_code,
-            },
-            overdue=is_overdue(row),
-            position=row.queue_position,
-        )
-        for row in rows
-    ]
 
 
 def _idempotency_key() -> str | None:
@@ -179,30 +77,6 @@ def read(application_id):
     return application_view(visible_application(application_id, api_user()))
 
 
-@blp.route("/<int(max=2147483647):application_id>/approve", methods=["POST"])
-@roles(Role.OFFICIAL)
-@blp.arguments(ApproveSchema)
-@blp.response(200, ApplicationSchema)
-def approve(payload, application_id):
-    user = api_user()
-    application = visible_application(application_id, user)
-    return application_view(
-        decisions.approve_application(application=application, user=user, **payload)
-    )
-
-
-@blp.route("/<int(max=2147483647):application_id>/reject", methods=["POST"])
-@roles(Role.OFFICIAL)
-@blp.arguments(RejectSchema)
-@blp.response(200, ApplicationSchema)
-def reject(payload, application_id):
-    user = api_user()
-    application = visible_application(application_id, user)
-    return application_view(
-        decisions.reject_application(application=application, user=user, reason=payload["reason"])
-    )
-
-
 @blp.route("/<int(max=2147483647):application_id>/withdraw", methods=["POST"])
 @roles(Role.APPLICANT)
 @blp.response(200, ApplicationSchema)
@@ -210,18 +84,3 @@ def withdraw(application_id):
     user = api_user()
     application = visible_application(application_id, user)
     return application_view(services.withdraw_application(application=application, user=user))
-
-
-@blp.route("/<int(max=2147483647):application_id>/decision.pdf", methods=["GET"])
-@roles(Role.APPLICANT, Role.OFFICIAL, Role.AUDITOR)
-@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf")
-def decision_pdf(application_id):
-    """The decision document exactly as issued (the same bytes every time)."""
-    application = visible_application(application_id, api_user())
-    document = latest_document(application.id)
-    if document is None:
-        raise NotFound("no decision document has been issued for this application")
-    response = Response(document.pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
-    response.headers["X-Content-SHA256"] = document.pdf_sha256
-    return response

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import json
 
 import sqlalchemy as sa
 import sqlalchemy.orm
 
-from subsidy.accounts.models import Role, User
+from subsidy.access import Role
+from subsidy.accounts.models import User
 from subsidy.applicants.models import Applicant
 from subsidy.applications.models import AWAITING_DECISION, Application, Status
 from subsidy.clock import today
@@ -124,7 +126,7 @@ def list_applications(
 
 @functools.cache
 def queue_position_column():
-    """A waitlisted application's place in its program's queue (``decisions.queue_position``)
+    """A waitlisted application's place in its program's queue (:func:`queue_position`)
     as a column; null for any other status. Built once, on first use (mappers configured)."""
     earlier = sa.orm.aliased(Application)
     # Counted in the partial index ix_applications_waitlist: only the entries ahead are read.
@@ -139,3 +141,127 @@ def queue_position_column():
         .scalar_subquery()
     )
     return sa.case((Application.status == Status.WAITLISTED, ahead)).label("queue_position")
+
+
+def queue_position(application: Application) -> int | None:
+    """Its place in its program's waitlist, the same column the lists select; None unless
+    waitlisted."""
+    if application.status is not Status.WAITLISTED:
+        return None
+    return db.session.execute(
+        sa.select(queue_position_column()).where(Application.id == application.id)
+    ).scalar_one()
+
+
+def first_in_queue(application: Application) -> Application | None:
+    """The earliest waitlisted application of the program submitted before this one."""
+    return db.session.execute(
+        sa.select(Application)
+        .where(
+            Application.program_id == application.program_id,
+            Application.status == Status.WAITLISTED,
+            Application.id < application.id,
+        )
+        .order_by(Application.id)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+# --- read models: what the API and the pages show of an application ---------------------------
+
+
+def decision_view(application) -> dict | None:
+    if application.status in (Status.SUBMITTED, Status.INELIGIBLE):
+        return None
+    outcome = {
+        Status.APPROVED: "approved",
+        Status.REJECTED: "rejected",
+        Status.WITHDRAWN: "withdrawn",
+    }.get(application.status)
+    return {
+        "outcome": outcome,
+        "proposed_amount": application.proposed_amount,
+        "approved_amount": application.approved_amount,
+        "first_approver_id": application.first_approver_id,
+        "first_approved_at": application.first_approved_at,
+        "decided_by_id": application.decided_by_id,
+        "decided_at": application.decided_at,
+        "reason": application.reject_reason,
+        "comment": application.decision_comment,
+    }
+
+
+def _view(
+    application,
+    *,
+    program: str,
+    version: int,
+    unit: str,
+    applicant: dict,
+    overdue: bool,
+    position: int | None,
+) -> dict:
+    """Everything the API shows of an application but its eligibility, from a model object or a
+    list row (``queries.LIST_COLUMNS``): both carry the application's own columns by name."""
+    return {
+        "id": application.id,
+        "number": application.number,
+        "status": application.status.value,
+        "program": program,
+        "program_version": version,
+        "applicant": applicant,
+        "unit": unit,
+        "quantity": application.quantity,
+        "rate": format(application.rate.normalize(), "f"),
+        "requested_amount": application.requested_amount,
+        "submitted_at": application.submitted_at,
+        "submitted_on": application.submitted_on,
+        "decision_due_on": application.decision_due_on,
+        "overdue": overdue,
+        "queue_position": position,
+        "decision": decision_view(application),
+    }
+
+
+def application_view(application) -> dict:
+    applicant = application.applicant
+    view = _view(
+        application,
+        program=application.program.code,
+        version=application.program_version.version,
+        unit=application.program_version.unit,
+        applicant={
+            "id": applicant.id,
+            "iin_bin": applicant.iin_bin,
+            "kind": applicant.kind.value,
+            "name": applicant.name,
+            "district": applicant.district_code,
+        },
+        overdue=is_overdue(application),
+        position=queue_position(application),
+    )
+    view["eligibility"] = json.loads(application.evaluation)
+    return view
+
+
+def list_views(rows) -> list[dict]:
+    """``application_view`` of each list row (``queries.list_applications``) without its
+    eligibility."""
+    return [
+        _view(
+            row,
+            program=row.program,
+            version=row.program_version,
+            unit=row.unit,
+            applicant={
+                "id": row.applicant_id,
+                "iin_bin": row.iin_bin,
+                "kind": row.kind.value,
+                "name": row.name,
+                "district": row.district_code,
+            },
+            overdue=is_overdue(row),
+            position=row.queue_position,
+        )
+        for row in rows
+    ]

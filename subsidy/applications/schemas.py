@@ -49,15 +49,6 @@ class ApplicationCreateSchema(Schema):
     quantity = Quantity(required=True)
 
 
-class ApproveSchema(Schema):
-    amount = Money(load_default=None)
-    comment = fields.String(load_default=None, validate=validate.Length(max=2000))
-
-
-class RejectSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-
-
 class ApplicationListQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     program = fields.String(validate=validate.Length(max=64))

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from decimal import Decimal
 from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
 
-from subsidy.accounts.models import Role, User
+from subsidy.access import Role
+from subsidy.accounts.models import User
 from subsidy.applicants.queries import applicant_by_iin_bin
 from subsidy.applications.calendar import add_working_days
+from subsidy.applications.facts import gather_facts, other_applications
 from subsidy.applications.models import (
     Application,
     ApplicationClaim,
@@ -33,14 +34,12 @@ from subsidy.clock import today
 from subsidy.db import utcnow
 from subsidy.eligibility.amounts import check_quantity
 from subsidy.eligibility.facts import Facts
-from subsidy.eligibility.gather import gather_facts, other_applications
 from subsidy.eligibility.rules import Evaluation, NotInForce, evaluate
 from subsidy.errors import Conflict, Forbidden, ValidationFailed
 from subsidy.extensions import db
 from subsidy.programs.definition import ProgramDefinition
 from subsidy.programs.models import ProgramVersion
-from subsidy.programs.queries import current_version, program_by_code
-from subsidy.programs.services import definition_of
+from subsidy.programs.queries import current_version, definition_of, program_by_code
 
 
 def _check_submitter(user: User, applicant: str) -> None:
@@ -301,7 +300,3 @@ def withdraw_application(*, application: Application, user: User) -> Application
         data={"from": previous.value},
     )
     return application
-
-
-def evaluation_of(application: Application) -> dict:
-    return json.loads(application.evaluation)

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from subsidy.accounts.access import public, roles
-from subsidy.accounts.models import Role
+from subsidy.access import Role, public, roles
 from subsidy.api_docs import Blueprint
 from subsidy.audit import queries
 from subsidy.audit.schemas import (

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from subsidy.audit import services
 from subsidy.audit.queries import latest_checkpoint
 from subsidy.audit.verification import export_log, verify_log
-from subsidy.cli import Refused, progress, service_command
+from subsidy.commands import Refused, progress, service_command
 from subsidy.errors import NotFound
 
 

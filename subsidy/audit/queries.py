@@ -81,3 +81,39 @@ def consistency_proof(first: int, second: int) -> dict:
     nodes = fetch_nodes(db.session, merkle.nodes_needed(ranges))
     path = merkle.consistency_proof(first, second, lambda lv, ix: nodes[(lv, ix)])
     return {"first": first, "second": second, "path": [node.hex() for node in path]}
+
+
+def history_of(subject: str) -> list[dict]:
+    """Every entry about ``subject`` (e.g. ``application:42``), oldest first, as the log states
+    it: index, time, actor, action and data."""
+    entries = db.session.execute(
+        sa.select(AuditEntry.entry_index, AuditEntry.created_at, AuditEntry.canonical)
+        .where(AuditEntry.subject == subject)
+        .order_by(AuditEntry.entry_index)
+    )
+    history = []
+    for index, created_at, canonical in entries:
+        entry = json.loads(canonical)
+        history.append(
+            {
+                "index": index,
+                "at": created_at,
+                "action": entry["action"],
+                "actor": entry["actor"],
+                "data": entry.get("data") or {},
+            }
+        )
+    return history
+
+
+def checkpoint_at(tree_size: int) -> dict | None:
+    """The signed checkpoint of exactly ``tree_size`` entries, if one was stored."""
+    row = db.session.execute(
+        sa.select(AuditCheckpoint).where(AuditCheckpoint.tree_size == tree_size)
+    ).scalar_one_or_none()
+    return None if row is None else row.as_dict()
+
+
+def root_at(tree_size: int) -> bytes:
+    """The root hash of the first ``tree_size`` entries, from the stored subtree hashes."""
+    return load_compact_range(db.session, tree_size).root()

@@ -2,16 +2,29 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import request
+from flask import Response, request
 
-from subsidy.accounts.access import public
+from subsidy.access import Role, api_user, public, roles
 from subsidy.api_docs import Blueprint
-from subsidy.decisions.queries import parse_sha256, verification
-from subsidy.decisions.schemas import VerificationSchema, VerifyHashSchema, VerifyUploadSchema
-from subsidy.errors import DomainError, ValidationFailed
+from subsidy.applications.queries import application_view, visible_application
+from subsidy.applications.schemas import ApplicationSchema
+from subsidy.decisions import services
+from subsidy.decisions.queries import latest_document, parse_sha256, verification
+from subsidy.decisions.schemas import (
+    ApproveSchema,
+    RejectSchema,
+    VerificationSchema,
+    VerifyHashSchema,
+    VerifyUploadSchema,
+)
+from subsidy.errors import DomainError, NotFound, ValidationFailed
 from subsidy.extensions import limiter
+from subsidy.unit_of_work import keep_changes
 
 blp = Blueprint("documents", __name__, url_prefix="/documents", description="Decision documents")
+decisions_blp = Blueprint(
+    "decisions", __name__, url_prefix="/applications", description="Decisions on applications"
+)
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -50,3 +63,51 @@ def verify(payload, files):
     if not payload or "sha256" not in payload:
         raise ValidationFailed.field("sha256", "send a PDF as `file` or its SHA-256 as `sha256`")
     return verification(parse_sha256(payload["sha256"]))
+
+
+@decisions_blp.route("/<int(max=2147483647):application_id>/approve", methods=["POST"])
+@roles(Role.OFFICIAL)
+@decisions_blp.arguments(ApproveSchema)
+@decisions_blp.response(200, ApplicationSchema)
+def approve(payload, application_id):
+    """Approve (a first approval above the program's threshold); 409 `budget_exhausted` when the
+    budget does not cover it: the application is then waitlisted, keeping its place."""
+    user = api_user()
+    application = visible_application(application_id, user)
+    approval = services.approve_application(application=application, user=user, **payload)
+    if approval.waitlisted:
+        keep_changes()  # the waitlisting is logged and kept; the approval did not happen
+        raise approval.refusal()
+    return application_view(approval.application)
+
+
+@decisions_blp.route("/<int(max=2147483647):application_id>/reject", methods=["POST"])
+@roles(Role.OFFICIAL)
+@decisions_blp.arguments(RejectSchema)
+@decisions_blp.response(200, ApplicationSchema)
+def reject(payload, application_id):
+    user = api_user()
+    application = visible_application(application_id, user)
+    return application_view(
+        services.reject_application(application=application, user=user, reason=payload["reason"])
+    )
+
+
+@decisions_blp.route("/<int(max=2147483647):application_id>/decision.pdf", methods=["GET"])
+@roles(Role.APPLICANT, Role.OFFICIAL, Role.AUDITOR)
+@decisions_blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf")
+def decision_pdf(application_id):
+    """The decision document exactly as issued (the same bytes every time)."""
+    application = visible_application(application_id, api_user())
+    document = latest_document(application.id)
+    if document is None:
+        raise NotFound("no decision document has been issued for this application")
+    return pdf_response(document)
+
+
+def pdf_response(document) -> Response:
+    """A decision document's PDF as issued, for the API and the pages."""
+    response = Response(document.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
+    response.headers["X-Content-SHA256"] = document.pdf_sha256
+    return response

@@ -23,11 +23,13 @@ from typing import Any
 
 from subsidy.audit.canonical import canonical_bytes
 from subsidy.eligibility import texts
-from subsidy.programs.values import decimal_text
+from subsidy.eligibility.params import decimal_text
 
 OUTCOMES = ("approved", "rejected")
 # Bumped whenever a field is added to or removed from the canonical content.
-CONTENT_FORMAT = "subsidy-decision/1"
+# 2: without the log index, so that a document can be rendered before its entry is appended
+# (the ``document_issued`` entry links the document and the decision's entry).
+CONTENT_FORMAT = "subsidy-decision/2"
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,6 @@ class DecisionDocument:
     evaluated_on: date
     snapshots: dict[str, int | None]  # registry snapshot ids the evaluation used
     officials: tuple[str, ...]  # e.g. "official #3 (first approval)"
-    log_index: int  # the transparency-log entry of the decision
     verify_url: str  # what the QR code encodes; see verify_url_for()
 
     def __post_init__(self) -> None:

@@ -24,7 +24,8 @@ class DecisionDocument(Base):
     content_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
     content: Mapped[str] = mapped_column(sa.Text, nullable=False)
     pdf_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
-    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    # Deferred: lists, counts and the latest document never read the bytes; serving it does.
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False, deferred=True)
     # The log entry of the decision the document records, and of its own issue.
     decision_log_index: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     issued_log_index: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)

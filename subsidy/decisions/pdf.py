@@ -220,7 +220,6 @@ def _record_rows(doc: DecisionDocument) -> list[Row]:
             "Должностные лица, принявшие решение",
             _lines(*doc.officials) or "—",
         ),
-        ("Ашықтық журналындағы жазба", "Запись в журнале прозрачности", f"№ {doc.log_index}"),
     ]
 
 

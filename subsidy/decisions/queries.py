@@ -20,19 +20,22 @@ def parse_sha256(value: str | None, field: str = "sha256") -> str:
     return value
 
 
-def documents_of(application_id: int) -> list[DecisionDocument]:
-    return list(
-        db.session.execute(
-            sa.select(DecisionDocument)
-            .where(DecisionDocument.application_id == application_id)
-            .order_by(DecisionDocument.id)
-        ).scalars()
-    )
+def document_count(application_id: int) -> int:
+    return db.session.execute(
+        sa.select(sa.func.count())
+        .select_from(DecisionDocument)
+        .where(DecisionDocument.application_id == application_id)
+    ).scalar_one()
 
 
 def latest_document(application_id: int) -> DecisionDocument | None:
-    documents = documents_of(application_id)
-    return documents[-1] if documents else None
+    """The newest document of the application, its PDF bytes not read (deferred)."""
+    return db.session.execute(
+        sa.select(DecisionDocument)
+        .where(DecisionDocument.application_id == application_id)
+        .order_by(DecisionDocument.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def find_document(sha256: str) -> DecisionDocument | None:

@@ -1,6 +1,17 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from subsidy.fields import Money
+
+
+class ApproveSchema(Schema):
+    amount = Money(load_default=None)
+    comment = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class RejectSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
 
 class VerifyHashSchema(Schema):
     sha256 = fields.String(validate=validate.Length(max=128))

@@ -1,106 +1,361 @@
-"""Issuing the decision document, in the same transaction as the decision it records."""
+"""Officials' decisions: approval (with a second official above the program's threshold),
+rejection, the budget that approvals commit, and the decision document issued with them.
+
+Lock order, the same in every writer: the log lock (a global writer lock), then the program's
+row, then the application's row. The program row's ``committed_amount`` is changed only here,
+under that lock, and a CHECK constraint keeps it within the budget even so.
+
+The services decide and return what happened (:class:`Approval`); what a caller keeps of a
+refusal is the caller's business: a waitlisting is a state change (logged, kept) that the HTTP
+views answer with 409, since the official's approval did not take effect."""
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
-from datetime import date
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
-from flask import current_app
+import sqlalchemy as sa
 
-from subsidy.applications.models import Application, Status
-from subsidy.audit.services import append_entry
+from subsidy.access import Role
+from subsidy.accounts.models import User
+from subsidy.applicants.models import Applicant
+from subsidy.applications.models import Application, Status, lock_application
+from subsidy.applications.queries import first_in_queue, queue_position
+from subsidy.applications.transitions import move, require_action
+from subsidy.audit.services import append_entry, lock_log
 from subsidy.clock import today
 from subsidy.db import utcnow
-from subsidy.decisions import document as doc_module
-from subsidy.decisions.models import DecisionDocument
-from subsidy.decisions.pdf import render_decision
-from subsidy.decisions.queries import documents_of
+from subsidy.decisions.issuing import Decision, Rendered, draft, issue_decision_document
+from subsidy.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from subsidy.extensions import db
-from subsidy.programs.services import definition_of
+from subsidy.programs.models import Program
+from subsidy.programs.queries import definition_of
+
+REASON_MAX = 2000
 
 
-def _officials(application: Application) -> tuple[str, ...]:
-    names = []
-    if application.first_approver_id and application.first_approver_id != application.decided_by_id:
-        names.append(f"#{application.first_approver_id} — бірінші келісім / первое одобрение")
-    names.append(f"#{application.decided_by_id} — шешім / решение")
-    return tuple(names)
+class BudgetExhausted(Conflict):
+    code = "budget_exhausted"
 
 
-def document_for(application: Application, decision_index: int, number: str):
-    """The plain values the PDF states (pure data; see subsidy.decisions.document)."""
-    definition = definition_of(application.program_version)
-    evaluation = json.loads(application.evaluation)
-    applicant = application.applicant
-    outcome = "approved" if application.status is Status.APPROVED else "rejected"
-    return doc_module.DecisionDocument(
-        number=number,
-        application_number=application.number,
-        decided_on=today(),
-        issued_at=utcnow(),
-        outcome=outcome,
-        program_code=application.program.code,
-        program_name=dict(definition.name),
-        program_version=application.program_version.version,
-        rules_version=application.rules_version,
-        reference=definition.reference,
-        applicant_name=applicant.name,
-        applicant_id_number=applicant.iin_bin,
-        applicant_kind=applicant.kind.value,
-        district_name={"ru": applicant.district.name_ru, "kk": applicant.district.name_kk},
-        unit=application.program_version.unit,
-        quantity=application.quantity,
-        rate=application.rate,
-        requested_amount=application.requested_amount,
-        approved_amount=application.approved_amount if outcome == "approved" else None,
+class Outcome(enum.StrEnum):
+    FIRST_APPROVAL = "first_approval"  # now awaiting a second official
+    APPROVED = "approved"
+    WAITLISTED = "waitlisted"  # the budget does not cover it: it keeps its place in the queue
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What an approval did. ``waitlisted`` is not an approval: :meth:`refusal` is the error a
+    view answers with (the waitlisting itself is logged and is to be kept)."""
+
+    application: Application
+    outcome: Outcome
+    amount: Decimal
+    remaining: Decimal | None = None
+    queue_position: int | None = None
+
+    @property
+    def waitlisted(self) -> bool:
+        return self.outcome is Outcome.WAITLISTED
+
+    def refusal(self) -> BudgetExhausted:
+        return BudgetExhausted(
+            f"the program's remaining budget ({self.remaining:.2f}) does not cover "
+            f"{self.amount:.2f}; the application is waitlisted at position {self.queue_position}",
+            {
+                "budget": [f"remaining {self.remaining:.2f}"],
+                "queue_position": [str(self.queue_position)],
+            },
+        )
+
+
+@dataclass(frozen=True)
+class _Moment:
+    """When the official decided: the service's day and the UTC time, read once."""
+
+    day: date
+    at: datetime
+
+    @classmethod
+    def now(cls) -> _Moment:
+        return cls(today(), utcnow())
+
+
+def _require_official(user: User) -> None:
+    if user.role is not Role.OFFICIAL:
+        raise Forbidden("only officials decide applications")
+
+
+def linked_to(user: User, applicant: Applicant) -> bool:
+    """The official is the applicant, or a member of the applying cooperative."""
+    if user.iin is None:
+        return False
+    return user.iin == applicant.iin_bin or any(m.iin_bin == user.iin for m in applicant.members)
+
+
+def _lock(application: Application) -> Program:
+    lock_log(db.session)
+    # populate_existing: the program may already sit in the session, loaded before the lock;
+    # its committed amount must be the one read under the lock, or approvals lose updates.
+    program = db.session.execute(
+        sa.select(Program)
+        .where(Program.id == application.program_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    lock_application(application)
+    return program
+
+
+def _decision_of(application: Application, moment: _Moment) -> Decision:
+    """The decision as the application now records it (after the change, under the lock)."""
+    approved = application.status is Status.APPROVED
+    return Decision(
+        outcome="approved" if approved else "rejected",
+        decided_by_id=application.decided_by_id,
+        decided_on=moment.day,
+        issued_at=moment.at,
+        first_approver_id=application.first_approver_id,
+        approved_amount=application.approved_amount if approved else None,
         reject_reason=application.reject_reason,
         comment=application.decision_comment,
-        checks=tuple(evaluation["checks"]),
-        evaluated_on=date.fromisoformat(evaluation["on_date"]),
-        snapshots=evaluation.get("snapshots", {}),
-        officials=_officials(application),
-        log_index=decision_index,
-        verify_url="",
     )
 
 
-def issue_decision_document(*, application: Application, decision_index: int, actor: str):
-    """Render the PDF once, store its bytes and hashes, and log its hash — or nothing at all."""
-    number = f"{application.number}-D{len(documents_of(application.id)) + 1}"
-    content = document_for(application, decision_index, number)
-    public_url = current_app.config["PUBLIC_URL"]
-    content = dataclasses.replace(
-        content, verify_url=doc_module.verify_url_for(public_url, content)
+def _draft(application: Application, decision: Decision) -> Rendered | None:
+    """The document rendered before the lock; None if the decision cannot be foreseen (the
+    refusal, if any, is raised again under the lock, from the state read there)."""
+    try:
+        return draft(application, decision)
+    except DomainError:
+        return None
+
+
+# --- approval --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    final: bool  # False: a first approval, a second official must follow
+    amount: Decimal
+    comment: str | None
+    threshold: Decimal
+
+
+def _plan(application: Application, user: User, amount, comment) -> _Plan:
+    require_action("approve", application.status)
+    if linked_to(user, application.applicant):
+        raise Forbidden("you are linked to this applicant and may not decide its application")
+    comment = _bounded(comment, "comment")
+    second = application.status is Status.AWAITING_SECOND_APPROVAL
+    if second and application.first_approver_id == user.id:
+        raise Conflict(
+            "a second approval must come from a different official",
+            {"official": ["already gave the first approval"]},
+        )
+    # Once an amount was approved (first approval, or an approval the budget could not cover),
+    # later approvals may lower it, never raise it.
+    ceiling = application.proposed_amount or application.requested_amount
+    if amount is not None:
+        _check_amount(amount, ceiling)
+    amount = ceiling if amount is None else amount
+    threshold = definition_of(application.program_version).second_approval_above
+    final = not (application.status is Status.SUBMITTED and amount > threshold)
+    return _Plan(final, amount, comment, threshold)
+
+
+def _draft_approval(application, user, amount, comment, moment: _Moment) -> Rendered | None:
+    """Before the lock: the document of the final approval this will likely be, if any."""
+    try:
+        plan = _plan(application, user, amount, comment)
+    except DomainError:
+        return None
+    if not plan.final or application.program.remaining_amount < plan.amount:
+        return None
+    decision = Decision(
+        outcome="approved",
+        decided_by_id=user.id,
+        decided_on=moment.day,
+        issued_at=moment.at,
+        first_approver_id=application.first_approver_id,
+        approved_amount=plan.amount,
+        comment=plan.comment or application.decision_comment,
     )
-    content_hash = doc_module.content_sha256(content)
-    pdf = render_decision(content)
-    pdf_hash = hashlib.sha256(pdf).hexdigest()
+    return _draft(application, decision)
+
+
+def approve_application(
+    *,
+    application: Application,
+    user: User,
+    amount: Decimal | None = None,
+    comment: str | None = None,
+) -> Approval:
+    _require_official(user)
+    moment = _Moment.now()
+    drafted = _draft_approval(application, user, amount, comment, moment)
+    program = _lock(application)
+    plan = _plan(application, user, amount, comment)
+    if not plan.final:
+        return _first_approval(application, user, plan, moment)
+    return _final_approval(program, application, user, plan, moment, drafted)
+
+
+def _first_approval(application, user, plan: _Plan, moment: _Moment) -> Approval:
+    move(application, Status.AWAITING_SECOND_APPROVAL)
+    application.proposed_amount = plan.amount
+    application.first_approver_id = user.id
+    application.first_approved_at = moment.at
+    application.decision_comment = plan.comment
+    db.session.flush()
+    append_entry(
+        actor=user.actor,
+        action="application_first_approval",
+        subject=f"application:{application.id}",
+        data={"amount": f"{plan.amount:.2f}", "threshold": f"{plan.threshold:.2f}"},
+    )
+    return Approval(application, Outcome.FIRST_APPROVAL, plan.amount)
+
+
+def _final_approval(program, application, user, plan: _Plan, moment, drafted) -> Approval:
+    amount = plan.amount
+    if program.remaining_amount < amount:
+        return _waitlist(program, application, user, amount)
+    # First come, first served: nobody is approved past an earlier application still waiting.
+    ahead = first_in_queue(application)
+    if ahead is not None:
+        raise Conflict(
+            f"application {ahead.number} is waiting ahead of this one",
+            {"queue": [f"{ahead.number} is first in the queue"]},
+        )
+    program.committed_amount = program.committed_amount + amount
+    previous = application.status
+    move(application, Status.APPROVED)
+    application.approved_amount = amount
+    application.decided_by_id = user.id
+    application.decided_at = moment.at
+    if plan.comment:
+        application.decision_comment = plan.comment
+    db.session.flush()
     entry = append_entry(
-        actor=actor,
-        action="document_issued",
+        actor=user.actor,
+        action="application_approved",
         subject=f"application:{application.id}",
         data={
-            "document": number,
-            "outcome": content.outcome,
-            "pdf_sha256": pdf_hash,
-            "content_sha256": content_hash,
-            "decision_index": decision_index,
+            "amount": f"{amount:.2f}",
+            "from": previous.value,
+            "first_approver": application.first_approver_id,
+            "program_committed": f"{program.committed_amount:.2f}",
         },
     )
-    row = DecisionDocument(
-        application_id=application.id,
-        number=number,
-        outcome=content.outcome,
-        content_sha256=content_hash,
-        content=doc_module.canonical_json(content).decode("utf-8"),
-        pdf_sha256=pdf_hash,
-        pdf=pdf,
-        decision_log_index=decision_index,
-        issued_log_index=entry["index"],
-        issued_at=content.issued_at,
+    issue_decision_document(
+        application=application,
+        decision=_decision_of(application, moment),
+        decision_index=entry["index"],
+        actor=user.actor,
+        drafted=drafted,
     )
-    db.session.add(row)
+    return Approval(application, Outcome.APPROVED, amount)
+
+
+def _waitlist(program, application, user, amount) -> Approval:
+    """The budget cannot cover it: the application keeps its place in the first-come queue."""
+    if application.status is not Status.WAITLISTED:
+        move(application, Status.WAITLISTED)
+        application.waitlisted_at = utcnow()
+        if application.proposed_amount is None:
+            application.proposed_amount = amount
+        db.session.flush()
+        append_entry(
+            actor=user.actor,
+            action="application_waitlisted",
+            subject=f"application:{application.id}",
+            data={"amount": f"{amount:.2f}", "remaining": f"{program.remaining_amount:.2f}"},
+        )
+    return Approval(
+        application,
+        Outcome.WAITLISTED,
+        amount,
+        remaining=program.remaining_amount,
+        queue_position=queue_position(application),
+    )
+
+
+# --- rejection -------------------------------------------------------------------------------
+
+
+def _reject_reason(application: Application, user: User, reason: str) -> str:
+    require_action("reject", application.status)
+    if linked_to(user, application.applicant):
+        raise Forbidden("you are linked to this applicant and may not decide its application")
+    reason = _bounded(reason, "reason")
+    if not reason:
+        raise ValidationFailed.field("reason", "a reason is required to reject")
+    return reason
+
+
+def reject_application(*, application: Application, user: User, reason: str) -> Application:
+    _require_official(user)
+    moment = _Moment.now()
+    drafted = None
+    try:
+        drafted_reason = _reject_reason(application, user, reason)
+    except DomainError:
+        pass
+    else:
+        drafted = _draft(
+            application,
+            Decision(
+                outcome="rejected",
+                decided_by_id=user.id,
+                decided_on=moment.day,
+                issued_at=moment.at,
+                first_approver_id=application.first_approver_id,
+                reject_reason=drafted_reason,
+                comment=application.decision_comment,
+            ),
+        )
+    _lock(application)
+    reason = _reject_reason(application, user, reason)
+    previous = application.status
+    move(application, Status.REJECTED)
+    application.reject_reason = reason
+    application.decided_by_id = user.id
+    application.decided_at = moment.at
     db.session.flush()
-    return row
+    entry = append_entry(
+        actor=user.actor,
+        action="application_rejected",
+        subject=f"application:{application.id}",
+        data={"from": previous.value},
+    )
+    issue_decision_document(
+        application=application,
+        decision=_decision_of(application, moment),
+        decision_index=entry["index"],
+        actor=user.actor,
+        drafted=drafted,
+    )
+    return application
+
+
+def _check_amount(amount: Decimal, ceiling: Decimal) -> None:
+    """Every caller (API, page, script) gets the same rules: positive, whole tiyn, ≤ ceiling."""
+    if not amount.is_finite() or amount <= 0:
+        raise ValidationFailed.field("amount", "must be greater than 0")
+    if amount.as_tuple().exponent < -2:
+        raise ValidationFailed.field("amount", "must have at most 2 decimal places")
+    if amount > ceiling:
+        raise ValidationFailed.field("amount", f"must not exceed {ceiling:.2f}")
+
+
+def _bounded(text: str | None, field: str) -> str | None:
+    if text is None:
+        return None
+    text = text.strip()
+    if len(text) > REASON_MAX:
+        raise ValidationFailed.field(field, f"must be at most {REASON_MAX} characters")
+    return text or None

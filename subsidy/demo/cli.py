@@ -1,6 +1,6 @@
 import click
 
-from subsidy.cli import service_command
+from subsidy.commands import service_command
 
 
 @click.command("seed-demo")

@@ -18,8 +18,8 @@ from subsidy.applicants.services import create_applicant
 from subsidy.audit.services import create_checkpoint
 from subsidy.demo.generate import generate
 from subsidy.extensions import db
-from subsidy.programs.definition import load_program_yaml
 from subsidy.programs.services import load_program
+from subsidy.programs.testcases import load_program_file
 from subsidy.registry.extracts import HEADERS, parse_extract
 from subsidy.registry.models import RegistrySnapshot
 from subsidy.registry.services import import_extract
@@ -94,8 +94,10 @@ def demo_farm(data) -> dict:
 def load_demo_programs() -> int:
     loaded = 0
     for path in sorted(DEMO_PROGRAMS.glob("*.yaml")):
-        definition = load_program_yaml(path.read_text(encoding="utf-8"))
-        _, created = load_program(definition=definition, actor=SEED_ACTOR)
+        program_file = load_program_file(path.read_text(encoding="utf-8"))
+        _, created = load_program(
+            definition=program_file.definition, tests=program_file.tests, actor=SEED_ACTOR
+        )
         loaded += created
     return loaded
 

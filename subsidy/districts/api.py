@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from subsidy.accounts.access import public
+from subsidy.access import public
 from subsidy.api_docs import Blueprint
 from subsidy.districts.queries import all_districts
 from subsidy.districts.schemas import DistrictSchema

@@ -11,11 +11,11 @@ passed, an explanation in ru/kk/en (:mod:`subsidy.eligibility.texts`) and the fa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from subsidy.eligibility import texts
 from subsidy.eligibility.amounts import (
@@ -29,17 +29,19 @@ __all__ = [
     "QUANTITY_PLACES",
     "RULES",
     "CheckResult",
+    "CriterionRules",
     "Evaluation",
     "InvalidQuantity",
     "NoRateInForce",
     "NotInForce",
+    "ProgramRules",
     "check_quantity",
     "claims",
     "compute_amount",
     "evaluate",
 ]
 from subsidy.eligibility.facts import Facts
-from subsidy.programs.values import (
+from subsidy.eligibility.params import (
     decimal_text,
     parse_decimal,
     parse_hectares,
@@ -49,10 +51,54 @@ from subsidy.programs.values import (
     parse_species,
 )
 
-if TYPE_CHECKING:
-    from subsidy.programs.definition import Criterion, ProgramDefinition
-
 ANIMAL_UNITS = ("head", "liter")
+
+
+class DatedRate(Protocol):
+    """A value that changes on known dates (``subsidy.programs.dated.DatedValue``)."""
+
+    def value_on(self, day: date, /) -> Decimal | None: ...
+
+    @property
+    def first_start(self) -> date | None: ...
+
+
+class CriterionRules(Protocol):
+    """One criterion of a program: a rule of :data:`RULES` and its parameters on a day."""
+
+    @property
+    def rule(self) -> str: ...
+
+    def params_on(self, day: date, /) -> dict[str, Any]: ...
+
+
+class ProgramRules(Protocol):
+    """What an evaluation reads of a program: the loader's ``ProgramDefinition`` is one.
+
+    The rules sit below the program files and know nothing of how they are written or stored;
+    anything with these attributes can be evaluated (a test can pass a small dataclass)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def unit(self) -> str: ...
+
+    @property
+    def species(self) -> str: ...
+
+    @property
+    def rate(self) -> DatedRate: ...
+
+    @property
+    def max_amount_per_applicant(self) -> Decimal: ...
+
+    @property
+    def rules_version(self) -> str: ...
+
+    @property
+    def criteria(self) -> Sequence[CriterionRules]: ...
+
 
 _REQUIRED = object()
 
@@ -338,7 +384,7 @@ def _no_double_funding(params: dict[str, Any], facts: Facts, claim: Claim) -> Ou
 
 
 def claims(
-    definition: ProgramDefinition, facts: Facts
+    definition: ProgramRules, facts: Facts
 ) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
     """(cadastral numbers, (owner, species) pairs) the application claims.
 
@@ -358,7 +404,7 @@ def claims(
 
 
 def evaluate(
-    definition: ProgramDefinition, facts: Facts, quantity: Decimal, on_date: date
+    definition: ProgramRules, facts: Facts, quantity: Decimal, on_date: date
 ) -> Evaluation:
     """Run the program's criteria in order and compute the amount in force on ``on_date``."""
     problem = check_quantity(definition.unit, quantity)
@@ -387,7 +433,9 @@ def evaluate(
     )
 
 
-def _run(criterion: Criterion, path: str, facts: Facts, claim: Claim, day: date) -> CheckResult:
+def _run(
+    criterion: CriterionRules, path: str, facts: Facts, claim: Claim, day: date
+) -> CheckResult:
     params = criterion.params_on(day)
     for name, value in params.items():
         if value is None:

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from subsidy.programs.values import DefinitionError, decimal_text, parse_date
+from subsidy.eligibility.params import DefinitionError, decimal_text, parse_date
 
 T = TypeVar("T")
 

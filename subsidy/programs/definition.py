@@ -8,26 +8,26 @@ time. Rule parameters are validated against the declarations in the rule catalog
 ``canonical_dict()`` is what the database stores and what ``rules_version`` hashes (RFC 8785):
 the same rules give the same version whatever the key order or number formatting of the file,
 and any change of a rule or a value gives a new one. The file's own ``tests`` are not part of it:
-adding a test case does not change the rules an application was judged by.
+adding a test case does not change the rules an application was judged by. They are read by
+:mod:`subsidy.programs.testcases` (``load_program_file``), which evaluates the definition parsed
+here; this module does not know them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from subsidy.audit.canonical import canonical_bytes
 from subsidy.eligibility.facts import APPLICANT_KINDS, UNITS
-from subsidy.eligibility.rules import RULES
-from subsidy.programs.dated import DatedValue, parse_dated
-from subsidy.programs.values import (
+from subsidy.eligibility.params import (
     DefinitionError,
     decimal_text,
     parse_date,
@@ -40,9 +40,8 @@ from subsidy.programs.values import (
     refuse_unknown_keys,
     require_mapping,
 )
-
-if TYPE_CHECKING:
-    from subsidy.programs.testcases import ProgramTest
+from subsidy.eligibility.rules import RULES
+from subsidy.programs.dated import DatedValue, parse_dated
 
 __all__ = [
     "Criterion",
@@ -51,6 +50,7 @@ __all__ = [
     "load_program_yaml",
     "parse_program",
     "program_from_json",
+    "read_program_yaml",
 ]
 
 FILE = "<file>"
@@ -101,7 +101,6 @@ class ProgramDefinition:
     reference: str | dict[str, str] | None = None
     species: str = DEFAULT_SPECIES  # what head and liter programs count
     criteria: tuple[Criterion, ...] = ()
-    tests: tuple[ProgramTest, ...] = ()
 
     def canonical_dict(self) -> dict[str, Any]:
         """Everything but the tests, JSON-able: dates ISO, decimals as strings."""
@@ -144,7 +143,14 @@ class ProgramDefinition:
 
 
 def load_program_yaml(text: str) -> ProgramDefinition:
-    """Parse and validate a program file; YAML errors name the line."""
+    """Parse and validate a program file's definition (its tests are not read); YAML errors name
+    the line."""
+    return parse_program(read_program_yaml(text))
+
+
+def read_program_yaml(text: str) -> Any:
+    """The plain data of a program file: refused with the line of a YAML error, a key given
+    twice, or an impossible date."""
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise DefinitionError(FILE, f"is larger than {MAX_FILE_BYTES} bytes")
     try:
@@ -161,7 +167,7 @@ def load_program_yaml(text: str) -> ProgramDefinition:
         raise DefinitionError(FILE, f"invalid value: {error}") from None
     if data is None:
         raise DefinitionError(FILE, "is empty")
-    return parse_program(data)
+    return data
 
 
 def program_from_json(data: dict[str, Any]) -> ProgramDefinition:
@@ -170,6 +176,8 @@ def program_from_json(data: dict[str, Any]) -> ProgramDefinition:
 
 
 def parse_program(data: Any) -> ProgramDefinition:
+    """The definition of a file's data; a ``tests`` key is the file's (see ``testcases``) and is
+    passed over here."""
     if not isinstance(data, dict):
         raise DefinitionError(FILE, "must be a mapping of program fields")
     raw_unit = data.get("unit")
@@ -188,11 +196,7 @@ def parse_program(data: Any) -> ProgramDefinition:
     opens, closes = fields.pop("window")
     definition = ProgramDefinition(opens=opens, closes=closes, **fields)
     _check_consistency(definition)
-    if "tests" not in data:
-        return definition
-    from subsidy.programs.testcases import parse_tests  # they evaluate the program itself
-
-    return replace(definition, tests=parse_tests(data["tests"], "tests", definition))
+    return definition
 
 
 # --- fields ----------------------------------------------------------------------------------

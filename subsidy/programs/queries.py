@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import functools
+import json
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
+from subsidy.clock import today
 from subsidy.errors import NotFound, ValidationFailed
 from subsidy.extensions import db
+from subsidy.programs.definition import ProgramDefinition, program_from_json
 from subsidy.programs.models import Program, ProgramVersion
 
 
@@ -51,3 +55,45 @@ def current_version(program: Program) -> ProgramVersion:
 
 def is_open(version: ProgramVersion, day: date) -> bool:
     return version.opens_on <= day <= version.closes_on
+
+
+def program_view(version: ProgramVersion) -> dict:
+    """What the API and the pages show of a program's current version."""
+    definition = definition_of(version)
+    program = version.program
+    day = today()
+    rate = definition.rate.value_on(day)
+    canonical = definition.canonical_dict()
+    return {
+        "code": program.code,
+        "version": version.version,
+        "rules_version": version.rules_version,
+        "name": definition.name,
+        "reference": canonical.get("reference"),
+        "window": {"opens": definition.opens, "closes": definition.closes},
+        "open": is_open(version, day),
+        "applicant_kinds": list(definition.applicant_kinds),
+        "unit": definition.unit,
+        "rate": None if rate is None else str(rate),
+        "rates": [
+            {"starts": start, "rate": str(value)} for start, value in definition.rate.changes
+        ],
+        "max_amount_per_applicant": definition.max_amount_per_applicant,
+        "second_approval_above": definition.second_approval_above,
+        "decision_days": definition.decision_days,
+        "budget": program.budget_amount,
+        "committed": program.committed_amount,
+        "remaining": program.remaining_amount,
+        "criteria": canonical["criteria"],
+    }
+
+
+def definition_of(version: ProgramVersion) -> ProgramDefinition:
+    return _parsed_definition(version.definition)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_definition(canonical_json: str) -> ProgramDefinition:
+    """Versions never change (a trigger refuses it), and definitions are frozen dataclasses: a
+    version's text is parsed once per process instead of on every request."""
+    return program_from_json(json.loads(canonical_json))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import json
-
 import sqlalchemy as sa
 
 from subsidy.audit.canonical import canonical_bytes
@@ -14,23 +11,26 @@ from subsidy.errors import Conflict, ValidationFailed
 from subsidy.extensions import db
 from subsidy.programs.definition import ProgramDefinition
 from subsidy.programs.models import Program, ProgramVersion
-from subsidy.programs.testcases import run_program_tests
+from subsidy.programs.testcases import ProgramTest, run_program_tests
 
 
-def require_tests_pass(definition: ProgramDefinition) -> None:
-    for position, outcome in enumerate(run_program_tests(definition)):
+def require_tests_pass(definition: ProgramDefinition, tests: tuple[ProgramTest, ...]) -> None:
+    for position, outcome in enumerate(run_program_tests(definition, tests)):
         if not outcome.passed:
             raise ValidationFailed.field(
                 f"tests[{position}]", f"{outcome.name}: {'; '.join(outcome.problems)}"
             )
 
 
-def load_program(*, definition: ProgramDefinition, actor: str) -> tuple[ProgramVersion, bool]:
-    """Store ``definition`` as the program's next version; (version, created).
+def load_program(
+    *, definition: ProgramDefinition, tests: tuple[ProgramTest, ...] = (), actor: str
+) -> tuple[ProgramVersion, bool]:
+    """Store ``definition`` as the program's next version once its file's ``tests`` pass;
+    (version, created).
 
     Loading a file identical to the current version changes nothing, so loading is idempotent.
     """
-    require_tests_pass(definition)
+    require_tests_pass(definition, tests)
     lock_log(db.session)  # writers take the log lock first: one lock order, no deadlocks
     program = db.session.execute(
         sa.select(Program)
@@ -89,16 +89,3 @@ def load_program(*, definition: ProgramDefinition, actor: str) -> tuple[ProgramV
         },
     )
     return version, True
-
-
-def definition_of(version: ProgramVersion) -> ProgramDefinition:
-    return _parsed_definition(version.definition)
-
-
-@functools.lru_cache(maxsize=256)
-def _parsed_definition(canonical_json: str) -> ProgramDefinition:
-    """Versions never change (a trigger refuses it), and definitions are frozen dataclasses: a
-    version's text is parsed once per process instead of on every request."""
-    from subsidy.programs.definition import program_from_json
-
-    return program_from_json(json.loads(canonical_json))

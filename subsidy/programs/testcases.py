@@ -31,11 +31,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from subsidy.eligibility.facts import APPLICANT_KINDS, Facts, Herd, OtherApplication, Parcel
-from subsidy.eligibility.rules import QUANTITY_PLACES, NotInForce, check_quantity, evaluate
-from subsidy.programs.values import (
+from subsidy.eligibility.params import (
     DefinitionError,
     parse_date,
     parse_decimal,
@@ -47,9 +46,8 @@ from subsidy.programs.values import (
     refuse_unknown_keys,
     require_mapping,
 )
-
-if TYPE_CHECKING:
-    from subsidy.programs.definition import ProgramDefinition
+from subsidy.eligibility.rules import QUANTITY_PLACES, NotInForce, check_quantity, evaluate
+from subsidy.programs.definition import ProgramDefinition, parse_program, read_program_yaml
 
 SELF = "self"
 SELF_ID, OTHER_ID = 1, 2
@@ -83,8 +81,31 @@ class TestOutcome:
     problems: list[str]
 
 
-def run_program_tests(definition: ProgramDefinition) -> list[TestOutcome]:
-    return [_run(definition, test) for test in definition.tests]
+@dataclass(frozen=True)
+class ProgramFile:
+    """A program file as loaded: the definition (what is stored and versioned) and its own test
+    cases (which are not)."""
+
+    definition: ProgramDefinition
+    tests: tuple[ProgramTest, ...] = ()
+
+
+def load_program_file(text: str) -> ProgramFile:
+    """Parse and validate a program file and its test cases; refused at the first bad field."""
+    return parse_program_file(read_program_yaml(text))
+
+
+def parse_program_file(data: Any) -> ProgramFile:
+    definition = parse_program(data)
+    if "tests" not in data:
+        return ProgramFile(definition)
+    return ProgramFile(definition, parse_tests(data["tests"], "tests", definition))
+
+
+def run_program_tests(
+    definition: ProgramDefinition, tests: tuple[ProgramTest, ...]
+) -> list[TestOutcome]:
+    return [_run(definition, test) for test in tests]
 
 
 def _run(definition: ProgramDefinition, test: ProgramTest) -> TestOutcome:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from subsidy.cli import CLI_ACTOR, Refused, progress, service_command
+from subsidy.commands import CLI_ACTOR, Refused, progress, service_command
 from subsidy.registry.extracts import HEADERS, ExtractError, parse_extract
 from subsidy.registry.services import import_extract
 

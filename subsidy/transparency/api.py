@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from subsidy.accounts.access import public
+from subsidy.access import public
 from subsidy.api_docs import Blueprint
 from subsidy.transparency import queries
 from subsidy.transparency.schemas import (

@@ -6,7 +6,6 @@ import tempfile
 import time
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -19,15 +18,12 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
-from subsidy.accounts.access import page_roles
-from subsidy.accounts.models import Role
+from subsidy.access import Role, page_roles
 from subsidy.audit import checkpoints, merkle, queries
-from subsidy.audit.models import AuditCheckpoint
-from subsidy.audit.services import load_compact_range, log_size
 from subsidy.audit.signing import signing_key
 from subsidy.audit.verification import Outcome, export_log, verify_log_steps
 from subsidy.errors import DomainError
-from subsidy.extensions import db
+from subsidy.unit_of_work import discard_changes
 from subsidy.web.labels import ACTION_LABELS as ACTIONS
 from subsidy.web.labels import label
 
@@ -119,7 +115,7 @@ def verify():
     form = VerifyLogForm()
     if not form.validate_on_submit():
         return _render_log(form, status=400)
-    total = log_size(db.session)
+    total = queries.tree_head()["tree_size"]
     return stream_template("audit/verifying.html", total=total, steps=_verification_steps(total))
 
 
@@ -154,7 +150,7 @@ def export():
         spool.close()
         raise
     spool.seek(0)
-    db.session.rollback()  # end the long read before streaming to a slow client
+    discard_changes()  # end the long read before streaming to a slow client
 
     def chunks():
         with spool:
@@ -187,21 +183,14 @@ def proof():
     return render_template("audit/proof.html", **context), status
 
 
-def _checkpoint_at(tree_size: int) -> dict | None:
-    row = db.session.execute(
-        sa.select(AuditCheckpoint).where(AuditCheckpoint.tree_size == tree_size)
-    ).scalar_one_or_none()
-    return None if row is None else row.as_dict()
-
-
 def _proof_of(index: int, tree_size: int) -> dict:
     found = queries.inclusion_proof(index, tree_size)
-    signed = _checkpoint_at(tree_size)
+    signed = queries.checkpoint_at(tree_size)
     if signed is not None:
         root = bytes.fromhex(signed["root_hash"])
         signed_ok = checkpoints.verify_checkpoint(signing_key().public_key, signed)
     else:
-        root = load_compact_range(db.session, tree_size).root()
+        root = queries.root_at(tree_size)
         signed_ok = None
     verified = merkle.verify_inclusion(
         bytes.fromhex(found["leaf_hash"]),

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
-from subsidy.accounts.access import public
+from subsidy.access import public
 from subsidy.i18n import localized, money
 from subsidy.transparency import queries
 from subsidy.web.charts import bar_rows

@@ -2,16 +2,14 @@
 
 Each view parses a Flask-WTF form, calls one service with the acting user and renders; a domain
 error is shown on the page with its status (nothing written, except a waitlisting, which the
-service itself keeps)."""
+approval view keeps)."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from decimal import Decimal, InvalidOperation
 
-import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,25 +17,30 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from subsidy.accounts.access import page_roles
-from subsidy.accounts.models import Role, User
+from subsidy.access import Role, page_roles
+from subsidy.accounts.queries import actor_names, usernames
 from subsidy.applicants.queries import cooperatives_of
-from subsidy.applications import decisions, services
-from subsidy.applications.api import application_view, list_views
+from subsidy.applications import services
+from subsidy.applications.facts import registry_facts
 from subsidy.applications.models import Status
-from subsidy.applications.queries import list_applications, visible_application
+from subsidy.applications.queries import (
+    application_view,
+    list_applications,
+    list_views,
+    visible_application,
+)
 from subsidy.applications.transitions import ALLOWED
-from subsidy.audit.models import AuditEntry
+from subsidy.audit.queries import history_of
 from subsidy.clock import today
+from subsidy.decisions import services as decisions
+from subsidy.decisions.api import pdf_response
 from subsidy.decisions.queries import latest_document
-from subsidy.eligibility.gather import registry_facts
 from subsidy.errors import DomainError, NotFound
-from subsidy.extensions import db
 from subsidy.i18n import current_language, localized
-from subsidy.programs.api import program_view
-from subsidy.programs.queries import current_versions, is_open
+from subsidy.programs.queries import current_versions, is_open, program_view
 from subsidy.registry.queries import latest_snapshots
 from subsidy.transparency.queries import summary as register_summary
+from subsidy.unit_of_work import discard_changes, keep_changes
 from subsidy.web.labels import STATUS_LABELS, UNIT_LABELS, register_labels
 
 bp = Blueprint("workflow", __name__)
@@ -102,7 +105,7 @@ def _show_refusal(form: FlaskForm, refusal: DomainError) -> str:
             target.errors = list(messages)
     # Show the page as stored: undo what the refused call flushed, unless it must be kept.
     if not g.get("keep_changes"):
-        db.session.rollback()
+        discard_changes()
     return refusal.one_line()
 
 
@@ -246,39 +249,11 @@ def new_application():
 # --- one application -------------------------------------------------------------------------
 
 
-def _usernames(ids) -> dict[int, str]:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    rows = db.session.execute(sa.select(User.id, User.username).where(User.id.in_(ids)))
-    return dict(rows.all())
-
-
 def _history(application_id: int) -> list[dict]:
-    entries = db.session.execute(
-        sa.select(AuditEntry)
-        .where(AuditEntry.subject == f"application:{application_id}")
-        .order_by(AuditEntry.entry_index)
-    ).scalars()
-    history = [
-        {
-            "index": e.entry_index,
-            "at": e.created_at,
-            "action": e.action,
-            "actor": e.actor,
-            "data": json.loads(e.canonical).get("data", {}),
-        }
-        for e in entries
-    ]
-    names = _usernames(
-        int(h["actor"].split(":", 1)[1])
-        for h in history
-        if h["actor"].startswith("user:") and h["actor"][5:].isdigit()
-    )
-    for h in history:
-        actor = h["actor"]
-        if actor.startswith("user:") and actor[5:].isdigit():
-            h["actor"] = names.get(int(actor[5:]), actor)
+    history = history_of(f"application:{application_id}")
+    names = actor_names(entry["actor"] for entry in history)
+    for entry in history:
+        entry["actor"] = names.get(entry["actor"], entry["actor"])
     return history
 
 
@@ -292,7 +267,7 @@ def _render_application(application, *, error=None, status=200, forms=None):
         "app": view,
         "program_name": program_view(application.program_version)["name"],
         "amount": Decimal(view["eligibility"]["amount"]),
-        "names": _usernames([decision.get("first_approver_id"), decision.get("decided_by_id")]),
+        "names": usernames([decision.get("first_approver_id"), decision.get("decided_by_id")]),
         "document": latest_document(application.id),
         "staff": staff,
         "facts": registry_facts(application.applicant) if staff else None,
@@ -348,9 +323,12 @@ def approve(application_id):
         amount = _decimal(amount_text, "amount", form) if amount_text else None
         if amount_text and amount is None:
             raise _FieldError("amount", form.amount.errors[0])
-        decisions.approve_application(
+        approval = decisions.approve_application(
             application=application, user=current_user, amount=amount, comment=form.comment.data
         )
+        if approval.waitlisted:
+            keep_changes()  # the waitlisting is logged and kept; the approval did not happen
+            raise approval.refusal()
 
     return _decide(application_id, form, "approve", act, gettext("Approval recorded."))
 
@@ -386,10 +364,7 @@ def decision_pdf(application_id):
     document = latest_document(application.id)
     if document is None:
         abort(404)
-    response = Response(document.pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
-    response.headers["X-Content-SHA256"] = document.pdf_sha256
-    return response
+    return pdf_response(document)
 
 
 # --- the applicant's own record --------------------------------------------------------------

@@ -23,9 +23,9 @@ def _decide_some(app, approvals: int = 5) -> None:
 
     from subsidy.accounts.models import User
     from subsidy.applicants.models import Applicant
-    from subsidy.applications import decisions
     from subsidy.applications.models import Status
     from subsidy.applications.services import submit_application
+    from subsidy.decisions import services as decisions
     from subsidy.errors import DomainError
     from subsidy.extensions import db
     from subsidy.transparency.queries import register_page

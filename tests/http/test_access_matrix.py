@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from subsidy.applications import decisions
 from subsidy.audit.services import create_checkpoint
+from subsidy.decisions import services as decisions
 from subsidy.extensions import db
 from tests.factories import (
     PASSWORD,

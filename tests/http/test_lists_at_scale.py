@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from subsidy.applications import decisions, services
-from subsidy.applications.api import application_view
+from subsidy.applications import services
 from subsidy.applications.models import Application, Status
-from subsidy.applications.queries import list_applications
+from subsidy.applications.queries import application_view, list_applications, queue_position
 from subsidy.applications.schemas import ApplicationPageSchema
+from subsidy.decisions import services as decisions
 from subsidy.extensions import db
 from tests.factories import bearer, make_applicant, make_program, make_user, registry, submit
 
@@ -34,9 +34,8 @@ def every_status(app):
     decisions.approve_application(application=spent, user=second)
     waiting = [submit(farm, quantity="10") for farm in farms[3:5]]
     for application in waiting:
-        with pytest.raises(Exception):  # noqa: B017 -- BudgetExhausted: waitlisted and kept
-            decisions.approve_application(application=application, user=official)
-        assert application.status is Status.WAITLISTED
+        approval = decisions.approve_application(application=application, user=official)
+        assert approval.waitlisted and application.status is Status.WAITLISTED
     withdrawn = submit(farms[5], program_code="TEST-OTHER-2026")
     farmer = make_user("applicant", applicant=farms[5])
     services.withdraw_application(application=withdrawn, user=farmer)
@@ -54,7 +53,7 @@ def test_every_status_is_present(every_status):
 def test_queue_positions_in_a_list_match_each_applications_own(every_status):
     rows, _ = list_applications(user=every_status["official"], limit=50)
     positions = {row.id: row.queue_position for row in rows if row.queue_position is not None}
-    assert positions == {a.id: decisions.queue_position(a) for a in every_status["waiting"]}
+    assert positions == {a.id: queue_position(a) for a in every_status["waiting"]}
     assert sorted(positions.values()) == [1, 2]
 
 

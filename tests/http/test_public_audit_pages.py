@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from subsidy.applications import decisions
 from subsidy.audit.verify import LogVerifier
+from subsidy.decisions import services as decisions
 from subsidy.extensions import db
 from tests.factories import PASSWORD, make_applicant, make_program, make_user, registry, submit
 

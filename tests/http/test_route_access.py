@@ -1,6 +1,6 @@
 """Every route declares who may call it; a route added without a declaration fails here."""
 
-from subsidy.accounts.access import ACCESS_ATTR
+from subsidy.access import ACCESS_ATTR
 
 # Framework routes that serve no data of ours.
 UNDECLARED_OK = {"static", "api-docs.openapi_json"}

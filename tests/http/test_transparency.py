@@ -1,6 +1,6 @@
 import pytest
 
-from subsidy.applications import decisions
+from subsidy.decisions import services as decisions
 from subsidy.extensions import db
 from subsidy.transparency.queries import masked_name
 from tests.factories import make_applicant, make_program, make_user, registry, submit

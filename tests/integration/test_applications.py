@@ -5,10 +5,11 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from subsidy.applications import decisions
 from subsidy.applications.models import Status
+from subsidy.applications.queries import queue_position
 from subsidy.applications.services import submit_application, withdraw_application
 from subsidy.audit.models import AuditEntry
+from subsidy.decisions import services as decisions
 from subsidy.errors import Conflict, Forbidden, ValidationFailed
 from subsidy.extensions import db
 from tests.factories import make_applicant, make_program, make_user, registry, submit
@@ -203,12 +204,14 @@ def test_budget_spent_waitlists_and_a_raise_takes_the_queue_in_order(app):
     official = make_user("official")
     decisions.approve_application(application=applications[0], user=official)
     decisions.approve_application(application=applications[1], user=official)
-    for application in applications[2:]:
-        with pytest.raises(Conflict):
-            decisions.approve_application(application=application, user=official)
+    for position, application in enumerate(applications[2:], start=1):
+        approval = decisions.approve_application(application=application, user=official)
+        assert approval.outcome is decisions.Outcome.WAITLISTED
+        assert approval.queue_position == position and approval.remaining == Decimal("5000.00")
+        assert approval.refusal().status == 409 and approval.refusal().code == "budget_exhausted"
         assert application.status is Status.WAITLISTED
-    assert decisions.queue_position(applications[2]) == 1
-    assert decisions.queue_position(applications[3]) == 2
+    assert queue_position(applications[2]) == 1
+    assert queue_position(applications[3]) == 2
     make_program(budget="45000.00")  # a new version raises the budget by 20,000
     with pytest.raises(Conflict) as ahead:  # the later one may not jump the queue
         decisions.approve_application(application=applications[3], user=official)

@@ -5,11 +5,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from subsidy.applicants.models import Applicant
-from subsidy.eligibility.gather import registry_facts
+from subsidy.applications.facts import registry_facts
 from subsidy.eligibility.rules import evaluate
 from subsidy.extensions import db
-from subsidy.programs.queries import current_versions
-from subsidy.programs.services import definition_of
+from subsidy.programs.queries import current_versions, definition_of
 
 QUANTITY = {
     "head": Decimal(5),

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from subsidy.eligibility.params import DefinitionError, parse_money, parse_positive_int
 from subsidy.programs.dated import DatedValue, parse_dated
-from subsidy.programs.values import DefinitionError, parse_money, parse_positive_int
 
 JULY = date(2026, 7, 1)
 

@@ -109,7 +109,6 @@ def decision(**changes: Any) -> DecisionDocument:
         evaluated_on=date(2026, 3, 2),
         snapshots={"land": 4, "livestock": 12, "tax": None},
         officials=("official #3 (first approval)", "official #7"),
-        log_index=1234,
         verify_url="",
     )
     doc = replace(doc, **changes)
@@ -181,11 +180,14 @@ def test_text_layer_has_number_name_with_kazakh_letters_amount_and_every_check()
         assert check["rule"] in text
 
 
-def test_rate_quantity_officials_log_index_and_almaty_time_are_printed() -> None:
-    text = text_of(pdf.render_decision(decision()))
+def test_rate_quantity_officials_number_and_almaty_time_are_printed() -> None:
+    doc = decision()
+    text = text_of(pdf.render_decision(doc))
     assert "273 456,5 л" in text and "45,00 ₸ / л" in text
     assert "official #3 (first approval)" in text and "official #7" in text
-    assert "№ 1234" in text
+    assert doc.number in text.replace(" ", "")
+    # Rendered before its log entry exists: the document_issued entry links the two.
+    assert "журнале прозрачности" not in text
     assert "03.03.2026 14:05" in text  # 09:05 UTC
     assert "Глубокое ауданы / Глубоковский район" in text
     assert "бет/стр. 1" in text
@@ -292,7 +294,7 @@ def test_verify_url_carries_the_content_hash_which_ignores_the_url_itself() -> N
     doc = decision()
     assert doc.verify_url == f"{PUBLIC_URL}/verify?sha256={content_sha256(doc)}"
     assert content_sha256(replace(doc, verify_url="https://elsewhere/")) == content_sha256(doc)
-    assert content_sha256(replace(doc, log_index=1235)) != content_sha256(doc)
+    assert content_sha256(replace(doc, number=doc.number + "2")) != content_sha256(doc)
     content = canonical_content(doc)
     assert "verify_url" not in content
     assert content["approved_amount"] == "12305542.50"
@@ -308,7 +310,7 @@ def test_same_input_renders_the_same_bytes_and_different_input_different_bytes()
     first = pdf.render_decision(doc)
     assert pdf.render_decision(doc) == first
     assert pdf.render_decision(decision()) == first
-    assert pdf.render_decision(replace(doc, log_index=1235)) != first
+    assert pdf.render_decision(replace(doc, number=doc.number + "2")) != first
     assert pdf.render_decision(decision(applicant_name=FARM_NAME + "!")) != first
     assert pdf.render_bare_page("тест") == pdf.render_bare_page("тест")
 

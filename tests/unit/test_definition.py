@@ -20,6 +20,7 @@ from subsidy.programs.definition import (
     parse_program,
     program_from_json,
 )
+from subsidy.programs.testcases import load_program_file, parse_program_file
 
 BASE_YAML = """\
 code: DAIRY-MILK-2026
@@ -64,7 +65,7 @@ def with_tests(*cases: dict) -> dict[str, Any]:
 
 def refusal(data: Any) -> DefinitionError:
     with pytest.raises(DefinitionError) as caught:
-        parse_program(data)
+        parse_program_file(data)
     return caught.value
 
 
@@ -86,7 +87,7 @@ def test_the_contract_example_parses_into_typed_fields() -> None:
     assert program.criteria[0].params_on(date(2026, 3, 1)) == {"species": "cattle", "min": 50}
     # Defaults are filled in from the catalogue, so the stored JSON is explicit.
     assert program.criteria[3].params_on(date(2026, 3, 1)) == {"max_arrears": Decimal("0.00")}
-    assert program.tests == ()
+    assert load_program_file(BASE_YAML).tests == ()
 
 
 def test_definition_error_reads_path_colon_message() -> None:
@@ -497,4 +498,4 @@ def test_a_head_program_test_quantity_must_be_whole() -> None:
     error = refusal(data)
     assert (error.path, error.message) == ("tests[0].quantity", "must be a whole number of head")
     data["tests"][0]["quantity"] = "12"
-    assert parse_program(data).tests[0].quantity == Decimal("12.00")
+    assert parse_program_file(data).tests[0].quantity == Decimal("12.00")

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from subsidy.programs.definition import load_program_yaml, parse_program, program_from_json
+from subsidy.programs.definition import load_program_yaml, program_from_json
 from subsidy.programs.demo import demo_program_texts, demo_programs
-from subsidy.programs.testcases import run_program_tests
+from subsidy.programs.testcases import parse_program_file, run_program_tests
 
 CODES = {
     "AUYL-AMANATY-2026",
@@ -19,7 +19,8 @@ CODES = {
     "DAIRY-MILK-2026",
     "SEEDS-HECTARE-2026",
 }
-PROGRAMS = {program.code: program for program in demo_programs()}
+FILES = {loaded.definition.code: loaded for loaded in demo_programs()}
+PROGRAMS = {code: loaded.definition for code, loaded in FILES.items()}
 
 
 def test_the_five_demo_programs_are_packaged() -> None:
@@ -29,14 +30,14 @@ def test_the_five_demo_programs_are_packaged() -> None:
 
 @pytest.mark.parametrize("code", sorted(CODES))
 def test_each_demo_programs_own_tests_pass(code: str) -> None:
-    outcomes = run_program_tests(PROGRAMS[code])
+    outcomes = run_program_tests(PROGRAMS[code], FILES[code].tests)
     assert len(outcomes) >= 3
     assert [outcome.problems for outcome in outcomes if not outcome.passed] == []
 
 
 @pytest.mark.parametrize("code", sorted(CODES))
 def test_each_demo_program_tests_both_outcomes(code: str) -> None:
-    expected = {test.expect.eligible for test in PROGRAMS[code].tests}
+    expected = {test.expect.eligible for test in FILES[code].tests}
     assert expected == {True, False}
 
 
@@ -63,7 +64,7 @@ def test_every_dated_change_is_tested_on_both_sides() -> None:
         dated = [program.rate] + [
             value for criterion in program.criteria for value in criterion.params.values()
         ]
-        tested = {test.on_date for test in program.tests}
+        tested = {test.on_date for test in FILES[program.code].tests}
         for value in dated:
             for start, _ in value.changes[1:]:
                 assert start in tested, (program.code, start)
@@ -95,7 +96,8 @@ def test_a_wrong_expectation_is_reported_with_what_was_found() -> None:
     broken["tests"][0]["expect"]["amount"] = "9000000.01"
     broken["tests"][2]["expect"]["eligible"] = True
     broken["tests"][2]["expect"]["checks"]["min_livestock_heads"] = True
-    outcomes = run_program_tests(parse_program(broken))
+    loaded = parse_program_file(broken)
+    outcomes = run_program_tests(loaded.definition, loaded.tests)
     assert [outcome.passed for outcome in outcomes[:3]] == [False, True, False]
     assert outcomes[0].problems == ["amount: expected 9000000.01, got 9000000.00"]
     assert outcomes[2].problems[0] == (
@@ -111,7 +113,8 @@ def test_a_kind_the_program_does_not_accept_is_not_eligible_in_tests() -> None:
     data = yaml.safe_load(demo_program_texts()["auyl-amanaty-2026.yaml"])
     data["tests"] = [data["tests"][0]]
     data["tests"][0]["applicant"] = {"kind": "legal_entity"}
-    (outcome,) = run_program_tests(parse_program(data))
+    loaded = parse_program_file(data)
+    (outcome,) = run_program_tests(loaded.definition, loaded.tests)
     assert outcome.problems == [
         "eligible: expected true, got false (the program does not accept legal_entity)"
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from subsidy.programs.definition import ProgramDefinition, load_program_yaml
+from subsidy.programs.testcases import ProgramFile, load_program_file
 
 
 def demo_program_texts() -> dict[str, str]:
@@ -17,5 +17,5 @@ def demo_program_texts() -> dict[str, str]:
     }
 
 
-def demo_programs() -> list[ProgramDefinition]:
-    return [load_program_yaml(text) for text in demo_program_texts().values()]
+def demo_programs() -> list[ProgramFile]:
+    return [load_program_file(text) for text in demo_program_texts().values()]

@@ -1,5 +1,9 @@
 """Scalar values of a program file: parsers that refuse with the path of the bad field.
 
+They live beside the rules because rules declare their parameters with them
+(``@rule(..., min=Param(parse_positive_int))``); the program loader (:mod:`subsidy.programs`), one
+layer up, parses the rest of the file with the same functions.
+
 Every parser takes ``(raw, path)`` and returns a clean value or raises :class:`DefinitionError`.
 Decimals come back with a canonical exponent (at least two places, no needless trailing zeros),
 so that ``str(value)`` is the same text wherever the value goes: the canonical JSON, the API, a

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
-from subsidy.accounts.access import public
+from subsidy.access import public
 from subsidy.decisions.api import uploaded_sha256
 from subsidy.decisions.queries import parse_sha256, verification
 from subsidy.errors import DomainError

@@ -6,10 +6,9 @@ from flask import Blueprint, jsonify, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from subsidy.accounts.access import public
+from subsidy.access import public
 from subsidy.extensions import db
-from subsidy.programs.api import program_view
-from subsidy.programs.queries import current_versions
+from subsidy.programs.queries import current_versions, program_view
 from subsidy.web.charts import percent
 from subsidy.web.labels import PER_UNIT
 

@@ -3,28 +3,48 @@ so a page cannot be tricked into calling the API); pages use the flask-login ses
 
 Every view carries an access declaration (``public`` or ``roles(...)``); a test walks the URL map
 and fails on a view without one.
+
+This module sits below every feature (each feature's ``api.py`` uses it, and ``accounts`` is one
+of them): it knows the roles but not the users' table. The app factory hands it the function that
+finds the user of a bearer token (:func:`init_access`).
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
-from flask import g, request
+from flask import Flask, current_app, g, request
 
-from subsidy.accounts.models import Role, User
 from subsidy.errors import Forbidden, Unauthorized
 
 ACCESS_ATTR = "_subsidy_access"
+_BEARER_USER = "subsidy.access.bearer_user"
 
 
-def api_user() -> User | None:
+class Role(enum.StrEnum):
+    APPLICANT = "applicant"
+    OFFICIAL = "official"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+def init_access(app: Flask, *, bearer_user: Callable[[str], Any]) -> None:
+    """``bearer_user(token)`` returns the user a token belongs to, or None."""
+    app.extensions[_BEARER_USER] = bearer_user
+
+
+def api_user() -> Any:
+    """The user of this request's bearer token, or None (looked up once per request)."""
     if "api_user" not in g:
-        from subsidy.accounts.services import user_for_token
-
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
-        g.api_user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+        found = None
+        if scheme.lower() == "bearer" and token:
+            found = current_app.extensions[_BEARER_USER](token.strip())
+        g.api_user = found
     return g.api_user
 
 
@@ -52,7 +72,7 @@ def roles(*allowed: Role) -> Callable[[Callable], Callable]:
     return decorate
 
 
-def require_user() -> User:
+def require_user() -> Any:
     user = api_user()
     if user is None:
         raise Unauthorized("a valid bearer token is required")

@@ -1,5 +1,7 @@
-"""Building the :class:`Facts` of an application from the database: the latest registry
-snapshots and the program's other live applications that could conflict with it."""
+"""Building the :class:`~subsidy.eligibility.facts.Facts` of an application from the database:
+the latest registry snapshots and the program's other live applications that could conflict with
+it. It lives with the applications because it reads their tables; the rules below see only the
+plain facts it returns."""
 
 from __future__ import annotations
 
@@ -11,9 +13,8 @@ import sqlalchemy as sa
 from subsidy.applicants.models import Applicant, ApplicantKind
 from subsidy.applications.models import LIVE_STATUSES, Application, ApplicationClaim
 from subsidy.eligibility.facts import Facts, Herd, OtherApplication, Parcel
-from subsidy.eligibility.rules import claims
+from subsidy.eligibility.rules import ProgramRules, claims
 from subsidy.extensions import db
-from subsidy.programs.definition import ProgramDefinition
 from subsidy.registry.queries import land_of, latest_snapshots, livestock_of, tax_of
 
 
@@ -59,7 +60,7 @@ def registry_facts(applicant: Applicant) -> Facts:
 
 
 def gather_facts(
-    applicant: Applicant, program_id: int, definition: ProgramDefinition
+    applicant: Applicant, program_id: int, definition: ProgramRules
 ) -> tuple[Facts, list[str]]:
     """(facts, the claim keys this application makes)."""
     facts = registry_facts(applicant)

@@ -1,0 +1,157 @@
+"""Issuing the decision document, in the same transaction as the decision it records.
+
+Rendering a PDF takes 30-40 ms, and every writer in the service waits while one holds the log
+lock. So a decision's document is drafted and rendered *before* the lock (:func:`draft`), from
+what the decision will be, and under the lock the content is built again from the decision as
+made — a cheap dataclass — and compared: the same content reuses the rendered bytes; anything
+that changed in between (another official's decision, a new day) renders again. The content
+depends only on the decision and the application, never on the log (the document does not print
+its log index; the ``document_issued`` entry records both), so the comparison usually holds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+
+from subsidy.applications.models import Application
+from subsidy.audit.services import append_entry
+from subsidy.decisions import document as doc_module
+from subsidy.decisions.models import DecisionDocument
+from subsidy.decisions.pdf import render_decision
+from subsidy.decisions.queries import document_count
+from subsidy.extensions import db
+from subsidy.programs.queries import definition_of
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a decision states beyond the application itself."""
+
+    outcome: str  # "approved" | "rejected"
+    decided_by_id: int
+    decided_on: date  # the service's day (subsidy.clock.today)
+    issued_at: datetime  # when the official decided (UTC)
+    first_approver_id: int | None = None
+    approved_amount: object = None  # Decimal for an approval
+    reject_reason: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A document's content and its PDF, ready to be stored."""
+
+    content: doc_module.DecisionDocument
+    content_sha256: str
+    pdf: bytes
+    pdf_sha256: str
+
+
+def _officials(decision: Decision) -> tuple[str, ...]:
+    names = []
+    first = decision.first_approver_id
+    if first and first != decision.decided_by_id:
+        names.append(f"#{first} — бірінші келісім / первое одобрение")
+    names.append(f"#{decision.decided_by_id} — шешім / решение")
+    return tuple(names)
+
+
+def document_for(application: Application, decision: Decision, number: str):
+    """The plain values the PDF states (pure data; see subsidy.decisions.document)."""
+    definition = definition_of(application.program_version)
+    evaluation = json.loads(application.evaluation)
+    applicant = application.applicant
+    content = doc_module.DecisionDocument(
+        number=number,
+        application_number=application.number,
+        decided_on=decision.decided_on,
+        issued_at=decision.issued_at,
+        outcome=decision.outcome,
+        program_code=application.program.code,
+        program_name=dict(definition.name),
+        program_version=application.program_version.version,
+        rules_version=application.rules_version,
+        reference=definition.reference,
+        applicant_name=applicant.name,
+        applicant_id_number=applicant.iin_bin,
+        applicant_kind=applicant.kind.value,
+        district_name={"ru": applicant.district.name_ru, "kk": applicant.district.name_kk},
+        unit=application.program_version.unit,
+        quantity=application.quantity,
+        rate=application.rate,
+        requested_amount=application.requested_amount,
+        approved_amount=decision.approved_amount if decision.outcome == "approved" else None,
+        reject_reason=decision.reject_reason,
+        comment=decision.comment,
+        checks=tuple(evaluation["checks"]),
+        evaluated_on=date.fromisoformat(evaluation["on_date"]),
+        snapshots=evaluation.get("snapshots", {}),
+        officials=_officials(decision),
+        verify_url="",
+    )
+    public_url = current_app.config["PUBLIC_URL"]
+    return dataclasses.replace(content, verify_url=doc_module.verify_url_for(public_url, content))
+
+
+def render(content: doc_module.DecisionDocument) -> Rendered:
+    pdf = render_decision(content)
+    return Rendered(
+        content, doc_module.content_sha256(content), pdf, hashlib.sha256(pdf).hexdigest()
+    )
+
+
+def draft(application: Application, decision: Decision) -> Rendered:
+    """The document the decision will have, rendered before the log lock is taken."""
+    number = _next_number(application)
+    return render(document_for(application, decision, number))
+
+
+def _next_number(application: Application) -> str:
+    return f"{application.number}-D{document_count(application.id) + 1}"
+
+
+def issue_decision_document(
+    *,
+    application: Application,
+    decision: Decision,
+    decision_index: int,
+    actor: str,
+    drafted: Rendered | None = None,
+) -> DecisionDocument:
+    """Store the document of ``decision`` (just made, under the log lock) and log its hash — or
+    nothing at all. ``drafted`` is used when it states exactly this decision."""
+    content = document_for(application, decision, _next_number(application))
+    rendered = drafted if drafted is not None and drafted.content == content else render(content)
+    entry = append_entry(
+        actor=actor,
+        action="document_issued",
+        subject=f"application:{application.id}",
+        data={
+            "document": content.number,
+            "outcome": content.outcome,
+            "pdf_sha256": rendered.pdf_sha256,
+            "content_sha256": rendered.content_sha256,
+            "decision_index": decision_index,
+        },
+    )
+    row = DecisionDocument(
+        application_id=application.id,
+        number=content.number,
+        outcome=content.outcome,
+        content_sha256=rendered.content_sha256,
+        content=doc_module.canonical_json(content).decode("utf-8"),
+        pdf_sha256=rendered.pdf_sha256,
+        pdf=rendered.pdf,
+        decision_log_index=decision_index,
+        issued_log_index=entry["index"],
+        issued_at=content.issued_at,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
