@@ -31,9 +31,12 @@ run: $(STAMP) translations
 test: $(STAMP) translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff, the import contracts in pyproject.toml (layers; pure modules free of Flask and SQLAlchemy;
+# pages reading through queries) and the strict type check of the pure modules.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
