@@ -1,12 +1,12 @@
 """`make bench`: run every benchmark and print one table."""
 
-from bench import audit_verify, decisions, rush, scale
+from bench import audit_verify, decisions, lock_hold, rush, scale
 from bench.common import print_table
 
 
 def main() -> None:
     figures = []
-    for module in (decisions, audit_verify, scale, rush):
+    for module in (decisions, audit_verify, scale, rush, lock_hold):
         figures += module.run()
     print_table(figures)
 
