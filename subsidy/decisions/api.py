@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import hashlib
-
-from flask import Response, request
+from flask import request
 
 from subsidy.access import Role, api_user, public, roles
 from subsidy.api_docs import Blueprint
 from subsidy.applications.queries import application_view, visible_application
 from subsidy.applications.schemas import ApplicationSchema
 from subsidy.decisions import services
+from subsidy.decisions.http import pdf_response, uploaded_sha256
 from subsidy.decisions.queries import latest_document, parse_sha256, verification
 from subsidy.decisions.schemas import (
     ApproveSchema,
@@ -17,7 +16,7 @@ from subsidy.decisions.schemas import (
     VerifyHashSchema,
     VerifyUploadSchema,
 )
-from subsidy.errors import DomainError, NotFound, ValidationFailed
+from subsidy.errors import NotFound, ValidationFailed
 from subsidy.extensions import limiter
 from subsidy.unit_of_work import keep_changes
 
@@ -25,25 +24,6 @@ blp = Blueprint("documents", __name__, url_prefix="/documents", description="Dec
 decisions_blp = Blueprint(
     "decisions", __name__, url_prefix="/applications", description="Decisions on applications"
 )
-
-MAX_UPLOAD = 5 * 1024 * 1024
-
-
-class TooLarge(DomainError):
-    status = 413
-    code = "too_large"
-
-
-def uploaded_sha256(storage) -> str:
-    """SHA-256 of an uploaded file, refusing anything over the limit or not a PDF."""
-    data = storage.stream.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise TooLarge(
-            f"file: larger than {MAX_UPLOAD // (1024 * 1024)} MB", {"file": ["too large"]}
-        )
-    if not data.startswith(b"%PDF-"):
-        raise ValidationFailed.field("file", "is not a PDF document")
-    return hashlib.sha256(data).hexdigest()
 
 
 @blp.route("/verify", methods=["POST"])
@@ -103,11 +83,3 @@ def decision_pdf(application_id):
     if document is None:
         raise NotFound("no decision document has been issued for this application")
     return pdf_response(document)
-
-
-def pdf_response(document) -> Response:
-    """A decision document's PDF as issued, for the API and the pages."""
-    response = Response(document.pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
-    response.headers["X-Content-SHA256"] = document.pdf_sha256
-    return response

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from subsidy.access import public
-from subsidy.decisions.api import uploaded_sha256
+from subsidy.decisions.http import uploaded_sha256
 from subsidy.decisions.queries import parse_sha256, verification
 from subsidy.errors import DomainError
 from subsidy.extensions import limiter

@@ -1,0 +1,36 @@
+"""Decision PDFs in and out over HTTP, the same for the JSON API and the pages."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Response
+
+from subsidy.errors import DomainError, ValidationFailed
+
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+class TooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+def uploaded_sha256(storage) -> str:
+    """SHA-256 of an uploaded file, refusing anything over the limit or not a PDF."""
+    data = storage.stream.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise TooLarge(
+            f"file: larger than {MAX_UPLOAD // (1024 * 1024)} MB", {"file": ["too large"]}
+        )
+    if not data.startswith(b"%PDF-"):
+        raise ValidationFailed.field("file", "is not a PDF document")
+    return hashlib.sha256(data).hexdigest()
+
+
+def pdf_response(document) -> Response:
+    """A decision document's PDF as issued, for the API and the pages."""
+    response = Response(document.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
+    response.headers["X-Content-SHA256"] = document.pdf_sha256
+    return response
