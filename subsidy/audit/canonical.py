@@ -60,7 +60,8 @@ def jcs_equals_json_dumps(value: Any) -> bool:
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
-        return -_INT_LIMIT <= value <= _INT_LIMIT
+        number: int = value
+        return -_INT_LIMIT <= number <= _INT_LIMIT
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str or (not key.isascii() and max(key) > _BMP_MAX):

@@ -11,7 +11,7 @@ import base64
 import binascii
 import hashlib
 import re
-from typing import Any
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -23,8 +23,11 @@ _HEX_ROOT = re.compile(r"[0-9a-f]{64}")
 _KEY_ID = re.compile(r"[0-9a-f]{16}")
 
 
-def checkpoint_message(tree_size: int, root_hash_hex: str, timestamp: str) -> bytes:
-    """The exact bytes that are signed; ValueError on a field that could make them ambiguous."""
+def checkpoint_message(tree_size: object, root_hash_hex: object, timestamp: object) -> bytes:
+    """The exact bytes that are signed; ValueError on a field that could make them ambiguous.
+
+    The fields are typed ``object``: they come from JSON as often as not, and are checked here.
+    """
     if type(tree_size) is not int or tree_size < 0:
         raise ValueError("tree_size must be a non-negative integer")
     if not isinstance(root_hash_hex, str) or not _HEX_ROOT.fullmatch(root_hash_hex):
@@ -110,8 +113,8 @@ def parse_root(checkpoint: Any) -> tuple[int, bytes]:
     if not isinstance(checkpoint, dict):
         raise ValueError("not a JSON object")
     size, root_hex = checkpoint.get("tree_size"), checkpoint.get("root_hash")
-    checkpoint_message(size, root_hex, "-")  # validates both fields
-    return size, bytes.fromhex(root_hex)
+    checkpoint_message(size, root_hex, "-")  # validates both fields: an int and a hex string
+    return cast(int, size), bytes.fromhex(cast(str, root_hex))
 
 
 def generate_private_key_pem() -> bytes:

@@ -183,9 +183,10 @@ class LogVerifier:
         return self._add(index, canonical, recorded_leaf_hash)
 
     def feed_entry(
-        self, index: int, entry: Mapping[str, Any], recorded_leaf_hash: bytes | None = None
+        self, index: int, entry: object, recorded_leaf_hash: bytes | None = None
     ) -> bool:
-        """A parsed entry: checked field by field, then hashed in its RFC 8785 form."""
+        """A parsed entry (any JSON value: a non-object is a problem like any other), checked
+        field by field, then hashed in its RFC 8785 form."""
         if not self._in_position(index):
             return False
         if not isinstance(entry, Mapping):
@@ -262,7 +263,7 @@ class LogVerifier:
         # Chunks end at every stop (to take that root) and at every power of ten, so that all
         # index numbers in a chunk have the same length and the entries sit at one offset.
         n = self.size
-        limit = min(CHUNK, 10 ** len(str(n)) - n)
+        limit: int = min(CHUNK, 10 ** len(str(n)) - n)
         return min(limit, self._stops[0] - n) if self._stops else limit
 
     def _slow_line(self, line: bytes) -> bool:

@@ -38,7 +38,7 @@ def grouped(plain: str) -> str:
     """Plain decimal text grouped the local way: "12345678.50" -> "12 345 678,50"."""
     sign, plain = ("-", plain[1:]) if plain.startswith("-") else ("", plain)
     whole, _, fraction = plain.partition(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

@@ -24,6 +24,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from subsidy.decisions import styles
@@ -69,7 +70,9 @@ def register_fonts() -> None:
 
 def _has_glyph(char: str) -> bool:
     return all(
-        ord(char) in pdfmetrics.getFont(f).face.charWidths for f in (styles.FONT, styles.FONT_BOLD)
+        # types-reportlab's Font lacks .face, which Font.__init__ and TTFont.__init__ set.
+        ord(char) in pdfmetrics.getFont(f).face.charWidths  # type: ignore[attr-defined]
+        for f in (styles.FONT, styles.FONT_BOLD)
     )
 
 
@@ -79,12 +82,12 @@ def render_decision(doc: DecisionDocument) -> bytes:
         raise ValueError("verify_url is required: the QR code encodes it")
     issued = doc.issued_at.astimezone(styles.ALMATY)
 
-    def first_page(canvas, template) -> None:
+    def first_page(canvas: Canvas, template: SimpleDocTemplate) -> None:
         # Invariant mode stamps 2000-01-01; the decision's own time is the truthful date.
         canvas.setDateFormatter(lambda *_: f"D:{issued:%Y%m%d%H%M%S}+05'00'")
         later_pages(canvas, template)
 
-    def later_pages(canvas, template) -> None:
+    def later_pages(canvas: Canvas, template: SimpleDocTemplate) -> None:
         _footer(canvas, doc.number)
 
     out = BytesIO()
@@ -124,7 +127,7 @@ def _template(out: BytesIO, *, title: str, subject: str) -> SimpleDocTemplate:
     )
 
 
-def _footer(canvas, number: str) -> None:
+def _footer(canvas: Canvas, number: str) -> None:
     canvas.saveState()
     canvas.setStrokeColor(styles.RULE_LINE)
     canvas.setLineWidth(0.4)
@@ -247,7 +250,10 @@ def _grid(
         repeatRows=(top,) if header else 0,
         hAlign="LEFT",
     )
-    commands = [*styles.GRID, ("LINEBELOW", (0, top), (-1, -1), 0.4, styles.RULE_LINE)]
+    commands: list[styles.TableCommand] = [
+        *styles.GRID,
+        ("LINEBELOW", (0, top), (-1, -1), 0.4, styles.RULE_LINE),
+    ]
     if top:
         first_row = min(top + header, top + len(data) - 1)
         commands += [("SPAN", (0, row), (-1, row)) for row in range(top)]
@@ -262,10 +268,10 @@ def _grid(
     return table
 
 
-def _pieces(paragraph: Paragraph, column: float) -> list[Paragraph]:
+def _pieces(paragraph: Flowable, column: float) -> list[Flowable]:
     """The paragraph cut into parts of at most MAX_ROW_HEIGHT: one part for all normal texts."""
     width = column - 2 * styles.PADDING
-    pieces = []
+    pieces: list[Flowable] = []
     while paragraph.wrap(width, styles.MAX_ROW_HEIGHT)[1] > styles.MAX_ROW_HEIGHT:
         parts = paragraph.split(width, styles.MAX_ROW_HEIGHT)
         if len(parts) != 2:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -63,9 +64,11 @@ VERDICT = {
     )
     for yes in (True, False)
 }
+# A table's style command: its name, the first and the last cell, then the command's values.
+TableCommand = tuple[str, tuple[int, int], tuple[int, int], *tuple[Any, ...]]
 # reportlab sets every cell's font, Helvetica unless told, and so lists it among the page's fonts.
-CELL_FONT = ("FONTNAME", (0, 0), (-1, -1), FONT)
-GRID = [
+CELL_FONT: TableCommand = ("FONTNAME", (0, 0), (-1, -1), FONT)
+GRID: list[TableCommand] = [
     CELL_FONT,
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ("LEFTPADDING", (0, 0), (-1, -1), PADDING),

@@ -174,7 +174,7 @@ def _cooperatives(
     rng: random.Random, ids: _Ids, used: set[str], applicants: list[ApplicantRow]
 ) -> list[CooperativeRow]:
     showcase = [names.LONG_COOPERATIVE_NAME, names.ALL_LETTERS_COOPERATIVE_NAME]
-    titles = [_unique(used, lambda title=title: title) for title in showcase]
+    titles = [_unique(used, _always(title)) for title in showcase]
     while len(titles) < COOPERATIVE_COUNT:
         titles.append(_unique(used, lambda: _cooperative_name(rng)))
     rng.shuffle(titles)
@@ -322,6 +322,10 @@ def _cooperative_name(rng: random.Random) -> str:
 def _birth_date(rng: random.Random) -> date:
     first, last = date(1958, 1, 1).toordinal(), date(2003, 12, 31).toordinal()
     return date.fromordinal(rng.randint(first, last))
+
+
+def _always(value: str) -> Callable[[], str]:
+    return lambda: value
 
 
 def _unique(used: set[str], make: Callable[[], str]) -> str:

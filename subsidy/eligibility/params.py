@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from subsidy.eligibility.facts import SPECIES
 
@@ -78,7 +78,8 @@ def parse_decimal(
         raise DefinitionError(path, "must not be negative")
     if value > maximum:
         raise DefinitionError(path, f"must not exceed {maximum}")
-    if -value.as_tuple().exponent > places and value != value.quantize(Decimal(1).scaleb(-places)):
+    exponent = cast(int, value.as_tuple().exponent)  # an int: the pattern admits no NaN or infinity
+    if -exponent > places and value != value.quantize(Decimal(1).scaleb(-places)):
         raise DefinitionError(path, f"must have at most {places} decimal places")
     return canonical_decimal(value)
 
@@ -166,13 +167,13 @@ def parse_localized(raw: Any, path: str, *, max_length: int) -> dict[str, str]:
     return {language: raw[language] for language in LANGUAGES}
 
 
-def require_mapping(raw: Any, path: str, what: str) -> dict:
+def require_mapping(raw: Any, path: str, what: str) -> dict[Any, Any]:
     if not isinstance(raw, dict):
         raise DefinitionError(path, f"must be a mapping ({what})")
     return raw
 
 
-def refuse_unknown_keys(raw: dict, path: str, known: tuple[str, ...]) -> None:
+def refuse_unknown_keys(raw: dict[Any, Any], path: str, known: tuple[str, ...]) -> None:
     for key in raw:
         if key not in known:
             prefix = f"{path}." if path else ""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from subsidy.eligibility.params import DefinitionError, decimal_text, parse_date
 
@@ -54,16 +54,20 @@ class DatedValue(Generic[T]):
     def value_on(self, day: date) -> T | None:
         if self.is_single:
             return self.values[0]
-        position = bisect_right(self.starts, day)  # type: ignore[arg-type]
+        position = bisect_right(self._dates(), day)
         return self.values[position - 1] if position else None
 
     def to_json(self) -> Any:
         if self.is_single:
             return json_value(self.values[0])
         return {
-            day.isoformat(): json_value(value)  # type: ignore[union-attr]
-            for day, value in self.changes
+            day.isoformat(): json_value(value)
+            for day, value in zip(self._dates(), self.values, strict=True)
         }
+
+    def _dates(self) -> tuple[date, ...]:
+        """The start dates of values by date: only a single value has the start None."""
+        return cast("tuple[date, ...]", self.starts)
 
 
 def json_value(value: Any) -> Any:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -76,7 +77,7 @@ DEFAULT_SPECIES = "cattle"
 @dataclass(frozen=True)
 class Criterion:
     rule: str
-    params: dict[str, DatedValue]  # every declared parameter, defaults filled in
+    params: dict[str, DatedValue[Any]]  # every declared parameter, defaults filled in
 
     def params_on(self, day: date) -> dict[str, Any]:
         return {name: value.value_on(day) for name, value in self.params.items()}
@@ -273,7 +274,11 @@ def _any_rate(raw: Any, path: str) -> Decimal:
     return parse_decimal(raw, path, places=4)
 
 
-_RATE_PARSERS = {"liter": parse_money, "head": parse_money, "hectare": parse_money}
+_RATE_PARSERS: dict[str | None, Callable[[Any, str], Decimal]] = {
+    "liter": parse_money,
+    "head": parse_money,
+    "hectare": parse_money,
+}
 _RATE_PARSERS["tenge"] = _tenge_rate
 
 
@@ -310,7 +315,7 @@ def _criterion(raw: Any, path: str) -> Criterion:
     if raw_params is None:
         raw_params = {}
     require_mapping(raw_params, f"{path}.params", "parameter names and values")
-    params: dict[str, DatedValue] = {}
+    params: dict[str, DatedValue[Any]] = {}
     for key, value in raw_params.items():
         where = f"{path}.params.{key}"
         if key not in declared:
@@ -355,7 +360,7 @@ def _check_consistency(definition: ProgramDefinition) -> None:
             _in_force_from(value, f"criteria[{position}].params.{name}", opens)
 
 
-def _in_force_from(value: DatedValue, path: str, opens: date) -> None:
+def _in_force_from(value: DatedValue[Any], path: str, opens: date) -> None:
     first = value.first_start
     if first is not None and first > opens:
         raise DefinitionError(
@@ -372,8 +377,10 @@ class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses a key given twice: PyYAML would silently keep the last one."""
 
 
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: set = set()
+def _construct_mapping(
+    loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Hashable, Any]:
+    seen: set[object] = set()
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
             continue

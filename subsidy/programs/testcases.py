@@ -28,10 +28,11 @@ Shape of one case::
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from subsidy.eligibility.facts import APPLICANT_KINDS, Facts, Herd, OtherApplication, Parcel
 from subsidy.eligibility.params import (
@@ -51,6 +52,7 @@ from subsidy.programs.definition import ProgramDefinition, parse_program, read_p
 
 SELF = "self"
 SELF_ID, OTHER_ID = 1, 2
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -194,9 +196,14 @@ def _test(raw: Any, path: str, definition: ProgramDefinition) -> ProgramTest:
     )
 
 
-def _fields(raw: dict, path: str, parsers: dict, required: tuple[str, ...]) -> dict[str, Any]:
+def _fields(
+    raw: dict[Any, Any],
+    path: str,
+    parsers: Mapping[str, Callable[[Any, str], Any]],
+    required: tuple[str, ...],
+) -> dict[str, Any]:
     """Parse ``raw`` in file order with ``parsers``; unknown keys refused, ``required`` checked."""
-    fields = {}
+    fields: dict[str, Any] = {}
     for key, value in raw.items():
         refuse_unknown_keys({key: value}, path, tuple(parsers))
         fields[key] = parsers[key](value, f"{path}.{key}")
@@ -262,7 +269,7 @@ def _facts(raw: Any, path: str) -> dict[str, Any]:
     )
 
 
-def _list(raw: Any, path: str, parse_item) -> tuple:
+def _list(raw: Any, path: str, parse_item: Callable[[Any, str], T]) -> tuple[T, ...]:
     if not isinstance(raw, list):
         raise DefinitionError(path, "must be a list")
     return tuple(parse_item(item, f"{path}[{position}]") for position, item in enumerate(raw))

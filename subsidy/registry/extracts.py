@@ -14,6 +14,7 @@ import csv
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from subsidy.applicants.ids import InvalidId, id_kind
 
@@ -66,7 +67,8 @@ def _decimal(places: int, maximum: Decimal, *, positive: bool) -> Callable[[str]
             number = Decimal(value)
         except InvalidOperation:
             raise ValueError("must be a decimal number such as 12.50") from None
-        if not number.is_finite() or number.as_tuple().exponent < -places:
+        exponent = number.as_tuple().exponent  # a letter for NaN and infinity
+        if isinstance(exponent, str) or exponent < -places:
             raise ValueError(f"must be a decimal number with at most {places} decimal places")
         if (number <= 0) if positive else (number < 0):
             raise ValueError("must be greater than 0" if positive else "must not be negative")
@@ -83,7 +85,10 @@ def _cadastral(value: str) -> str:
     return value
 
 
-PARSERS: dict[str, dict[str, Callable[[str], object]]] = {
+# A parsed cell: the IIN/BIN, species and cadastral number as text, head counts, decimals.
+Cell = str | int | Decimal
+
+PARSERS: dict[str, dict[str, Callable[[str], Cell]]] = {
     "livestock": {
         "iin_bin": _iin_bin,
         "species": _species,
@@ -105,7 +110,7 @@ KEYS = {
 }
 
 
-def parse_extract(kind: str, lines: Iterable[str]) -> list[dict]:
+def parse_extract(kind: str, lines: Iterable[str]) -> list[dict[str, Cell]]:
     if kind not in HEADERS:
         raise ExtractError(0, "kind", f"must be one of {', '.join(HEADERS)}")
     reader = csv.reader(lines)
@@ -113,7 +118,8 @@ def parse_extract(kind: str, lines: Iterable[str]) -> list[dict]:
     expected = HEADERS[kind]
     if header is None or tuple(name.strip().lstrip("\ufeff") for name in header) != expected:
         raise ExtractError(1, "header", f"must be exactly {','.join(expected)}")
-    rows, seen = [], {}
+    rows: list[dict[str, Cell]] = []
+    seen: dict[tuple[Cell, ...], int] = {}
     for row in reader:
         line = reader.line_num
         if not row or all(not cell.strip() for cell in row):
@@ -132,13 +138,14 @@ def parse_extract(kind: str, lines: Iterable[str]) -> list[dict]:
     return rows
 
 
-def _parse_row(kind: str, line: int, row: list[str]) -> dict:
-    record = {}
+def _parse_row(kind: str, line: int, row: list[str]) -> dict[str, Cell]:
+    record: dict[str, Cell] = {}
     for (name, parse), cell in zip(PARSERS[kind].items(), row, strict=True):
         try:
             record[name] = parse(cell.strip())
         except ValueError as error:
             raise ExtractError(line, name, str(error)) from None
-    if kind == "livestock" and record["identified_heads"] > record["heads"]:
+    # Both livestock counts are parsed by _count.
+    if kind == "livestock" and cast(int, record["identified_heads"]) > cast(int, record["heads"]):
         raise ExtractError(line, "identified_heads", "must not exceed heads")
     return record
