@@ -15,6 +15,7 @@ from subsidy.accounts.models import ApiToken, User
 from subsidy.accounts.passwords import check_password, hash_password, password_problem
 from subsidy.applicants.ids import InvalidId, validate_iin
 from subsidy.applicants.queries import applicant_by_iin_bin
+from subsidy.audit.actions import Action
 from subsidy.audit.services import append_entry, lock_log
 from subsidy.db import utcnow
 from subsidy.errors import Conflict, ValidationFailed, parse_enum
@@ -66,7 +67,7 @@ def create_user(
     db.session.flush()
     append_entry(
         actor=actor,
-        action="user_created",
+        action=Action.USER_CREATED,
         subject=f"user:{user.id}",
         data={"role": parsed_role.value, "applicant_id": user.applicant_id},
     )
@@ -92,7 +93,7 @@ def change_role(*, user: User, role: str, applicant: str | None = None, actor: s
     db.session.flush()
     append_entry(
         actor=actor,
-        action="role_changed",
+        action=Action.ROLE_CHANGED,
         subject=f"user:{user.id}",
         data={"from": previous.value, "to": parsed_role.value, "applicant_id": user.applicant_id},
     )
@@ -106,12 +107,15 @@ def authenticate(*, username: str, password: str, channel: str) -> User | None:
     ok = check_password(user.password_hash if user else None, password)
     if ok and user is not None and user.is_active:
         append_entry(
-            actor=user.actor, action="login_succeeded", subject=user.actor, data={"via": channel}
+            actor=user.actor,
+            action=Action.LOGIN_SUCCEEDED,
+            subject=user.actor,
+            data={"via": channel},
         )
         return user
     append_entry(
         actor="anonymous",
-        action="login_failed",
+        action=Action.LOGIN_FAILED,
         subject=user.actor if user else "user:unknown",
         data={"via": channel},
     )
@@ -132,7 +136,7 @@ def issue_token(*, user: User) -> tuple[str, datetime]:
     db.session.flush()
     append_entry(
         actor=user.actor,
-        action="token_issued",
+        action=Action.TOKEN_ISSUED,
         subject=user.actor,
         data={"token_id": row.id, "expires_at": expires_at.isoformat()},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from subsidy.applicants.ids import InvalidId, id_kind
 from subsidy.applicants.models import Applicant, ApplicantKind
 from subsidy.applicants.queries import applicant_by_iin_bin, find_applicant
+from subsidy.audit.actions import Action
 from subsidy.audit.services import append_entry, lock_log
 from subsidy.db import utcnow
 from subsidy.districts.queries import district_by_code
@@ -70,7 +71,7 @@ def create_applicant(
     db.session.flush()
     append_entry(
         actor=actor,
-        action="applicant_created",
+        action=Action.APPLICANT_CREATED,
         subject=f"applicant:{applicant.id}",
         data={
             "kind": parsed_kind.value,

@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+# The statuses live with the state machine; imported here too, as they always were.
+from subsidy.applications.states import AWAITING_DECISION as AWAITING_DECISION
+from subsidy.applications.states import LIVE_STATUSES as LIVE_STATUSES
+from subsidy.applications.states import Status
 from subsidy.db import Base, ExactNumeric, Money, UTCDateTime, string_enum, utcnow
-
-
-class Status(enum.StrEnum):
-    INELIGIBLE = "ineligible"
-    SUBMITTED = "submitted"
-    AWAITING_SECOND_APPROVAL = "awaiting_second_approval"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    WAITLISTED = "waitlisted"
-    WITHDRAWN = "withdrawn"
-
-
-# Applications that still hold their claims and count as "another application".
-LIVE_STATUSES = (
-    Status.SUBMITTED,
-    Status.AWAITING_SECOND_APPROVAL,
-    Status.APPROVED,
-    Status.WAITLISTED,
-)
-AWAITING_DECISION = (Status.SUBMITTED, Status.AWAITING_SECOND_APPROVAL, Status.WAITLISTED)
 
 
 class Application(Base):

@@ -14,13 +14,9 @@ from subsidy.accounts.models import User
 from subsidy.applicants.queries import applicant_by_iin_bin
 from subsidy.applications.calendar import add_working_days
 from subsidy.applications.facts import gather_facts, other_applications
-from subsidy.applications.models import (
-    Application,
-    ApplicationClaim,
-    Status,
-    lock_application,
-)
-from subsidy.applications.transitions import move, require_action
+from subsidy.applications.models import Application, ApplicationClaim, lock_application
+from subsidy.applications.states import Status, move, require_action
+from subsidy.audit.actions import Action
 from subsidy.audit.canonical import canonical_bytes
 from subsidy.audit.services import (
     Entry,
@@ -121,19 +117,19 @@ def _run_rules(definition, facts: Facts, quantity: Decimal, day) -> Evaluation:
 # Actions that change nothing an evaluation reads (program versions, registry snapshots,
 # applicants) except which other applications of a program are live. Any other action logged
 # since an evaluation started makes the submission evaluate again under the log lock.
-APPLICATION_ONLY_ACTIONS = frozenset(
+APPLICATION_ONLY_ACTIONS: frozenset[Action] = frozenset(
     {
-        "application_submitted",
-        "application_evaluated",
-        "application_withdrawn",
-        "application_first_approval",
-        "application_approved",
-        "application_rejected",
-        "application_waitlisted",
-        "document_issued",
-        "login_succeeded",
-        "login_failed",
-        "token_issued",
+        Action.APPLICATION_SUBMITTED,
+        Action.APPLICATION_EVALUATED,
+        Action.APPLICATION_WITHDRAWN,
+        Action.APPLICATION_FIRST_APPROVAL,
+        Action.APPLICATION_APPROVED,
+        Action.APPLICATION_REJECTED,
+        Action.APPLICATION_WAITLISTED,
+        Action.DOCUMENT_ISSUED,
+        Action.LOGIN_SUCCEEDED,
+        Action.LOGIN_FAILED,
+        Action.TOKEN_ISSUED,
     }
 )
 
@@ -229,7 +225,7 @@ def submit_application(
         [
             Entry(
                 user.actor,
-                "application_submitted",
+                Action.APPLICATION_SUBMITTED,
                 subject,
                 {
                     "number": application.number,
@@ -242,7 +238,7 @@ def submit_application(
             ),
             Entry(
                 "system",
-                "application_evaluated",
+                Action.APPLICATION_EVALUATED,
                 subject,
                 {
                     "eligible": evaluation.eligible,
@@ -295,7 +291,7 @@ def withdraw_application(*, application: Application, user: User) -> Application
     db.session.flush()
     append_entry(
         actor=user.actor,
-        action="application_withdrawn",
+        action=Action.APPLICATION_WITHDRAWN,
         subject=f"application:{application.id}",
         data={"from": previous.value},
     )

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy.orm import Session, scoped_session
 
 from subsidy.audit import checkpoints, merkle
+from subsidy.audit.actions import Action
 from subsidy.audit.canonical import canonical_bytes
 from subsidy.audit.models import AuditCheckpoint, AuditEntry, AuditNode
 from subsidy.audit.signing import signing_key
@@ -115,12 +116,12 @@ def actions_since(session: Session, size: int) -> set[str]:
 
 class Entry(NamedTuple):
     actor: str
-    action: str
+    action: Action
     subject: str
     data: dict | None = None
 
 
-def append_entry(*, actor: str, action: str, subject: str, data: dict | None = None) -> dict:
+def append_entry(*, actor: str, action: Action, subject: str, data: dict | None = None) -> dict:
     """Append one entry to the log in the caller's transaction and return it.
 
     ``data`` holds ids and amounts only, never a person's name or IIN: the log is public.
@@ -139,7 +140,8 @@ def append_entries(items: Sequence[Entry]) -> list[dict]:
     compact = load_compact_range(session, size)
     every = current_app.config["AUDIT_CHECKPOINT_EVERY"]
     entries, entry_rows, node_rows, due = [], [], [], []
-    for actor, action, subject, data in items:
+    for actor, member, subject, data in items:
+        action = str(member)  # the plain value: what is hashed, stored and read back
         timestamp = now_timestamp()
         entry = {
             "index": compact.size,

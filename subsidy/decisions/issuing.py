@@ -20,6 +20,7 @@ from datetime import date, datetime
 from flask import current_app
 
 from subsidy.applications.models import Application
+from subsidy.audit.actions import Action
 from subsidy.audit.services import append_entry
 from subsidy.decisions import document as doc_module
 from subsidy.decisions.models import DecisionDocument
@@ -130,7 +131,7 @@ def issue_decision_document(
     rendered = drafted if drafted is not None and drafted.content == content else render(content)
     entry = append_entry(
         actor=actor,
-        action="document_issued",
+        action=Action.DOCUMENT_ISSUED,
         subject=f"application:{application.id}",
         data={
             "document": content.number,

@@ -21,9 +21,10 @@ import sqlalchemy as sa
 from subsidy.access import Role
 from subsidy.accounts.models import User
 from subsidy.applicants.models import Applicant
-from subsidy.applications.models import Application, Status, lock_application
+from subsidy.applications.models import Application, lock_application
 from subsidy.applications.queries import first_in_queue, queue_position
-from subsidy.applications.transitions import move, require_action
+from subsidy.applications.states import Status, move, require_action
+from subsidy.audit.actions import Action
 from subsidy.audit.services import append_entry, lock_log
 from subsidy.clock import today
 from subsidy.db import utcnow
@@ -213,7 +214,7 @@ def _first_approval(application, user, plan: _Plan, moment: _Moment) -> Approval
     db.session.flush()
     append_entry(
         actor=user.actor,
-        action="application_first_approval",
+        action=Action.APPLICATION_FIRST_APPROVAL,
         subject=f"application:{application.id}",
         data={"amount": f"{plan.amount:.2f}", "threshold": f"{plan.threshold:.2f}"},
     )
@@ -242,7 +243,7 @@ def _final_approval(program, application, user, plan: _Plan, moment, drafted) ->
     db.session.flush()
     entry = append_entry(
         actor=user.actor,
-        action="application_approved",
+        action=Action.APPLICATION_APPROVED,
         subject=f"application:{application.id}",
         data={
             "amount": f"{amount:.2f}",
@@ -271,7 +272,7 @@ def _waitlist(program, application, user, amount) -> Approval:
         db.session.flush()
         append_entry(
             actor=user.actor,
-            action="application_waitlisted",
+            action=Action.APPLICATION_WAITLISTED,
             subject=f"application:{application.id}",
             data={"amount": f"{amount:.2f}", "remaining": f"{program.remaining_amount:.2f}"},
         )
@@ -328,7 +329,7 @@ def reject_application(*, application: Application, user: User, reason: str) -> 
     db.session.flush()
     entry = append_entry(
         actor=user.actor,
-        action="application_rejected",
+        action=Action.APPLICATION_REJECTED,
         subject=f"application:{application.id}",
         data={"from": previous.value},
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from subsidy.audit.actions import Action
 from subsidy.audit.canonical import canonical_bytes
 from subsidy.audit.services import append_entry, lock_log
 from subsidy.db import utcnow
@@ -79,7 +80,7 @@ def load_program(
     db.session.refresh(program)
     append_entry(
         actor=actor,
-        action="program_loaded",
+        action=Action.PROGRAM_LOADED,
         subject=f"program:{program.id}",
         data={
             "code": definition.code,

@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from subsidy.audit.actions import Action
 from subsidy.audit.services import append_entry, lock_log
 from subsidy.db import utcnow
 from subsidy.errors import ValidationFailed
@@ -87,7 +88,7 @@ def import_extract(
             on_progress(min(len(values), start + BATCH))
     append_entry(
         actor=actor,
-        action="registry_imported",
+        action=Action.REGISTRY_IMPORTED,
         subject=f"registry_snapshot:{snapshot.id}",
         data={"kind": kind, "rows": len(rows), "sha256": source_sha256, "as_of": as_of.isoformat()},
     )

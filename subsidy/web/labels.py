@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from subsidy.audit.actions import Action
+
 STATUS_LABELS = {
     "ineligible": _l("ineligible"),
     "submitted": _l("submitted"),
@@ -36,23 +38,24 @@ KIND_LABELS = {
     "cooperative": _l("cooperative"),
 }
 
+# Keyed by the log's actions; a lookup by the stored string finds the same entry.
 ACTION_LABELS = {
-    "user_created": _l("User created"),
-    "role_changed": _l("Role changed"),
-    "token_issued": _l("Token issued"),
-    "login_succeeded": _l("Login succeeded"),
-    "login_failed": _l("Login failed"),
-    "applicant_created": _l("Applicant registered"),
-    "program_loaded": _l("Program loaded"),
-    "registry_imported": _l("Registry imported"),
-    "application_submitted": _l("Application submitted"),
-    "application_evaluated": _l("Application evaluated"),
-    "application_first_approval": _l("First approval"),
-    "application_approved": _l("Application approved"),
-    "application_rejected": _l("Application rejected"),
-    "application_waitlisted": _l("Application waitlisted"),
-    "application_withdrawn": _l("Application withdrawn"),
-    "document_issued": _l("Decision document issued"),
+    Action.USER_CREATED: _l("User created"),
+    Action.ROLE_CHANGED: _l("Role changed"),
+    Action.TOKEN_ISSUED: _l("Token issued"),
+    Action.LOGIN_SUCCEEDED: _l("Login succeeded"),
+    Action.LOGIN_FAILED: _l("Login failed"),
+    Action.APPLICANT_CREATED: _l("Applicant registered"),
+    Action.PROGRAM_LOADED: _l("Program loaded"),
+    Action.REGISTRY_IMPORTED: _l("Registry imported"),
+    Action.APPLICATION_SUBMITTED: _l("Application submitted"),
+    Action.APPLICATION_EVALUATED: _l("Application evaluated"),
+    Action.APPLICATION_FIRST_APPROVAL: _l("First approval"),
+    Action.APPLICATION_APPROVED: _l("Application approved"),
+    Action.APPLICATION_REJECTED: _l("Application rejected"),
+    Action.APPLICATION_WAITLISTED: _l("Application waitlisted"),
+    Action.APPLICATION_WITHDRAWN: _l("Application withdrawn"),
+    Action.DOCUMENT_ISSUED: _l("Decision document issued"),
 }
 
 OUTCOME_LABELS = {

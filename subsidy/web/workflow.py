@@ -22,14 +22,13 @@ from subsidy.accounts.queries import actor_names, usernames
 from subsidy.applicants.queries import cooperatives_of
 from subsidy.applications import services
 from subsidy.applications.facts import registry_facts
-from subsidy.applications.models import Status
 from subsidy.applications.queries import (
     application_view,
     list_applications,
     list_views,
     visible_application,
 )
-from subsidy.applications.transitions import ALLOWED
+from subsidy.applications.states import Status, statuses_allowing
 from subsidy.audit.queries import history_of
 from subsidy.clock import today
 from subsidy.decisions import services as decisions
@@ -272,10 +271,11 @@ def _render_application(application, *, error=None, status=200, forms=None):
         "staff": staff,
         "facts": registry_facts(application.applicant) if staff else None,
         "history": _history(application.id) if staff else [],
-        "may_decide": current_user.role is Role.OFFICIAL and state in ALLOWED["approve"],
+        "may_decide": current_user.role is Role.OFFICIAL and state in statuses_allowing("approve"),
         "gave_first_approval": state is Status.AWAITING_SECOND_APPROVAL
         and application.first_approver_id == current_user.id,
-        "may_withdraw": current_user.role is Role.APPLICANT and state in ALLOWED["withdraw"],
+        "may_withdraw": current_user.role is Role.APPLICANT
+        and state in statuses_allowing("withdraw"),
         "approve_form": forms.get("approve") or ApproveForm(formdata=None),
         "reject_form": forms.get("reject") or RejectForm(formdata=None),
         "withdraw_form": WithdrawForm(formdata=None),

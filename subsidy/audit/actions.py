@@ -1,0 +1,33 @@
+"""The kinds of entry the transparency log records.
+
+The values are in stored, hashed entries (and in exported logs that others verify): never change
+one. A new kind of entry is a new member, with its label in ``subsidy.web.labels.ACTION_LABELS``
+and the label's translations. This module is the bottom of the log layer: it imports nothing
+from the rest of the package."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Action(enum.StrEnum):
+    # accounts
+    USER_CREATED = "user_created"
+    ROLE_CHANGED = "role_changed"
+    TOKEN_ISSUED = "token_issued"
+    LOGIN_SUCCEEDED = "login_succeeded"
+    LOGIN_FAILED = "login_failed"
+    # registers: applicants, programs, the registry extracts
+    APPLICANT_CREATED = "applicant_created"
+    PROGRAM_LOADED = "program_loaded"
+    REGISTRY_IMPORTED = "registry_imported"
+    # applications
+    APPLICATION_SUBMITTED = "application_submitted"
+    APPLICATION_EVALUATED = "application_evaluated"
+    APPLICATION_WITHDRAWN = "application_withdrawn"
+    # decisions
+    APPLICATION_FIRST_APPROVAL = "application_first_approval"
+    APPLICATION_APPROVED = "application_approved"
+    APPLICATION_REJECTED = "application_rejected"
+    APPLICATION_WAITLISTED = "application_waitlisted"
+    DOCUMENT_ISSUED = "document_issued"
