@@ -32,7 +32,7 @@ from subsidy.applications.states import Status, statuses_allowing
 from subsidy.audit.queries import history_of
 from subsidy.clock import today
 from subsidy.decisions import services as decisions
-from subsidy.decisions.api import pdf_response
+from subsidy.decisions.http import pdf_response
 from subsidy.decisions.queries import latest_document
 from subsidy.errors import DomainError, NotFound
 from subsidy.i18n import current_language, localized
