@@ -31,8 +31,27 @@ def run_migrations_online() -> None:
             compare_type=True,
             process_revision_directives=process_revision_directives,
         )
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite" and not connection.in_transaction()
+        if sqlite:
+            # A batch ALTER recreates a table on SQLite (copy, drop, rename); dropping a table
+            # that other rows reference fails while foreign keys are enforced. SQLite's own
+            # procedure: enforcement off around the change (outside a transaction, on the driver
+            # connection), then every reference checked before it is on again.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+            if sqlite and connection.in_transaction():
+                connection.commit()  # SQLite's DDL is not run in alembic's own transaction
+        finally:
+            if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
     given = config.attributes.get("connection")
     if given is not None:

@@ -2,18 +2,26 @@
 
 from subsidy.accounts.models import ApiToken, User
 from subsidy.applicants.models import Applicant, cooperative_members
-from subsidy.applications.models import Application, ApplicationClaim
+from subsidy.applications.models import Application, ApplicationClaim, ApplicationFlag
 from subsidy.audit.models import AuditCheckpoint, AuditEntry, AuditNode
 from subsidy.decisions.models import DecisionDocument
 from subsidy.districts.models import District
 from subsidy.programs.models import Program, ProgramVersion
-from subsidy.registry.models import LandRecord, LivestockRecord, RegistrySnapshot, TaxRecord
+from subsidy.registry.models import (
+    AnimalRecord,
+    LandRecord,
+    LivestockRecord,
+    RegistrySnapshot,
+    TaxRecord,
+)
 
 __all__ = [
+    "AnimalRecord",
     "ApiToken",
     "Applicant",
     "Application",
     "ApplicationClaim",
+    "ApplicationFlag",
     "AuditCheckpoint",
     "AuditEntry",
     "AuditNode",

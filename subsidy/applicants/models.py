@@ -49,6 +49,13 @@ class Applicant(Base):
         sa.ForeignKey("districts.code", ondelete="RESTRICT"), nullable=False, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # The account subsidies are paid to (a Kazakh IBAN and its bank's BIC); the log records only
+    # that it changed and the IBAN's SHA-256.
+    iban: Mapped[str | None] = mapped_column(sa.String(34), nullable=True, index=True)
+    bic: Mapped[str | None] = mapped_column(sa.String(11), nullable=True)
+    bank_account_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The IIN of the head of a legal entity, peasant farm or cooperative (related parties).
+    head_iin: Mapped[str | None] = mapped_column(sa.String(12), nullable=True, index=True)
 
     district = relationship("District", lazy="joined")
     members: Mapped[list[Applicant]] = relationship(

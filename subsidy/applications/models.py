@@ -57,6 +57,10 @@ class Application(Base):
     reject_reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Why the approving official went ahead despite a high risk flag (printed in the decision).
+    justification: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    # When the risk flags (ApplicationFlag) were last computed.
+    flags_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     program = relationship("Program", lazy="joined")
     program_version = relationship("ProgramVersion", lazy="joined")
@@ -105,8 +109,10 @@ class Application(Base):
 
 
 class ApplicationClaim(Base):
-    """A parcel (``parcel:<cadastral number>``) or a herd (``animals:<owner>:<species>``) that
-    an application claims; two live applications of one program may not share a key."""
+    """A parcel (``parcel:<cadastral number>``), an identified animal (``animal:<animal id>``) or
+    a herd (``animals:<owner>:<species>``) that an application claims. Two live applications of
+    one funding group and period (``funding_group``; ``period``: ``lifetime`` or the year) may not
+    share a key, whatever their programs."""
 
     __tablename__ = "application_claims"
 
@@ -117,10 +123,36 @@ class ApplicationClaim(Base):
     program_id: Mapped[int] = mapped_column(
         sa.ForeignKey("programs.id", ondelete="RESTRICT"), nullable=False
     )
+    funding_group: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    period: Mapped[str] = mapped_column(sa.String(16), nullable=False)
 
     application: Mapped[Application] = relationship(back_populates="claims")
 
-    __table_args__ = (sa.Index("ix_application_claims_program_key", "program_id", "claim_key"),)
+    __table_args__ = (
+        sa.Index("ix_application_claims_program_key", "program_id", "claim_key"),
+        sa.Index("ix_application_claims_group_key", "funding_group", "period", "claim_key"),
+    )
+
+
+class ApplicationFlag(Base):
+    """A risk flag of an application: advisory evidence for the official, never a refusal.
+    Recomputing replaces an application's flags; each names its evidence (ids only)."""
+
+    __tablename__ = "application_flags"
+
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="RESTRICT"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    severity: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    detail: Mapped[str] = mapped_column(sa.Text, nullable=False)  # JSON {ru, kk, en}
+    evidence: Mapped[str] = mapped_column(sa.Text, nullable=False)  # JSON
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        sa.Index("ix_application_flags_code", "code"),
+        sa.CheckConstraint("severity IN ('high', 'medium', 'low')", name="severity"),
+    )
 
 
 def lock_application(application: Application) -> None:

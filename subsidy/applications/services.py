@@ -268,7 +268,13 @@ def _store(values: dict, keys: list[str], **related) -> Application:
         db.session.execute(
             sa.insert(ApplicationClaim.__table__),
             [
-                {"application_id": new_id, "claim_key": key, "program_id": values["program_id"]}
+                {
+                    "application_id": new_id,
+                    "claim_key": key,
+                    "program_id": values["program_id"],
+                    "funding_group": related["program"].code,
+                    "period": str(values["submitted_on"].year),
+                }
                 for key in keys
             ],
         )

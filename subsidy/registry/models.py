@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from subsidy.db import Base, ExactNumeric, Money, UTCDateTime, utcnow
 
-KINDS = ("livestock", "land", "tax")
+KINDS = ("livestock", "animals", "land", "tax")
 
 
 class RegistrySnapshot(Base):
@@ -25,7 +25,9 @@ class RegistrySnapshot(Base):
     row_count: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
-    __table_args__ = (sa.CheckConstraint("kind IN ('livestock', 'land', 'tax')", name="kind"),)
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('livestock', 'animals', 'land', 'tax')", name="kind"),
+    )
 
 
 class _SnapshotRow:
@@ -48,6 +50,27 @@ class LivestockRecord(_SnapshotRow, Base):
     __table_args__ = (
         sa.Index("ix_registry_livestock_snapshot_iin_bin", "snapshot_id", "iin_bin"),
         sa.CheckConstraint("identified_heads >= 0 AND identified_heads <= heads", name="heads"),
+    )
+
+
+class AnimalRecord(_SnapshotRow, Base):
+    """One identified animal of the livestock identification database, with its owner."""
+
+    __tablename__ = "registry_animals"
+
+    animal_id: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    species: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    sex: Mapped[str] = mapped_column(sa.String(1), nullable=False)
+    birth_date: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    registered_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+
+    __table_args__ = (
+        sa.Index("ix_registry_animals_snapshot_iin_bin", "snapshot_id", "iin_bin", "species"),
+        sa.UniqueConstraint(
+            "snapshot_id", "animal_id", name="uq_registry_animals_snapshot_id_animal_id"
+        ),
+        sa.CheckConstraint("sex IN ('F', 'M')", name="sex"),
+        sa.CheckConstraint("registered_on >= birth_date", name="registered_after_birth"),
     )
 
 
