@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from subsidy.extensions import db
 from subsidy.registry.models import (
     KINDS,
+    AnimalRecord,
     LandRecord,
     LivestockRecord,
     RegistrySnapshot,
@@ -60,3 +61,32 @@ def tax_of(snapshot: RegistrySnapshot | None, iin_bin: str) -> TaxRecord | None:
             TaxRecord.snapshot_id == snapshot.id, TaxRecord.iin_bin == iin_bin
         )
     ).scalar_one_or_none()
+
+
+def animals_of(
+    snapshot: RegistrySnapshot | None, iin_bins: list[str], species: str | None = None
+) -> list[AnimalRecord]:
+    """The identified animals of these owners in an animals snapshot, oldest registration
+    first (then by animal id)."""
+    if snapshot is None or not iin_bins:
+        return []
+    query = sa.select(AnimalRecord).where(
+        AnimalRecord.snapshot_id == snapshot.id, AnimalRecord.iin_bin.in_(iin_bins)
+    )
+    if species is not None:
+        query = query.where(AnimalRecord.species == species)
+    query = query.order_by(AnimalRecord.registered_on, AnimalRecord.animal_id)
+    return list(db.session.execute(query).scalars())
+
+
+def animals_by_id(snapshot: RegistrySnapshot | None, animal_ids: list[str]) -> list[AnimalRecord]:
+    """These animals as an animals snapshot lists them (an id it does not list is left out)."""
+    if snapshot is None or not animal_ids:
+        return []
+    return list(
+        db.session.execute(
+            sa.select(AnimalRecord)
+            .where(AnimalRecord.snapshot_id == snapshot.id, AnimalRecord.animal_id.in_(animal_ids))
+            .order_by(AnimalRecord.animal_id)
+        ).scalars()
+    )
