@@ -12,24 +12,74 @@ import sqlalchemy as sa
 
 from subsidy.applicants.models import Applicant, ApplicantKind
 from subsidy.applications.models import LIVE_STATUSES, Application, ApplicationClaim
-from subsidy.eligibility.facts import Facts, Herd, OtherApplication, Parcel
-from subsidy.eligibility.rules import ProgramRules, claims
+from subsidy.eligibility.facts import Animal, Facts, Herd, OtherApplication, Parcel
+from subsidy.eligibility.rules import Claim, ProgramRules, claims
 from subsidy.extensions import db
-from subsidy.registry.queries import land_of, latest_snapshots, livestock_of, tax_of
+from subsidy.registry.queries import (
+    animals_of,
+    land_of,
+    latest_snapshots,
+    livestock_of,
+    tax_of,
+)
 
 
-def claim_keys(parcels: frozenset[str], animals: frozenset[tuple[str, str]]) -> list[str]:
+@dataclasses.dataclass(frozen=True)
+class Funding:
+    """Where an application's claims count: its program (one application per applicant), and
+    its funding group and period (no animal or parcel funded twice, across programs)."""
+
+    program_id: int
+    group: str
+    period: str  # "lifetime" or the year of submission
+
+    @classmethod
+    def of(cls, program_id: int, definition, day) -> Funding:
+        return cls(program_id, definition.group, definition.funding_period_of(day))
+
+
+def claim_keys(
+    parcels: frozenset[str],
+    herds: frozenset[tuple[str, str]],
+    animal_ids: frozenset[str] = frozenset(),
+) -> list[str]:
     keys = [f"parcel:{number}" for number in sorted(parcels)]
-    keys += [f"animals:{owner}:{species}" for owner, species in sorted(animals)]
+    keys += [f"animal:{animal_id}" for animal_id in sorted(animal_ids)]
+    keys += [f"animals:{owner}:{species}" for owner, species in sorted(herds)]
     return keys
+
+
+def keys_of(claim: Claim) -> list[str]:
+    """The claim keys an evaluated application stores (``application_claims``)."""
+    return claim_keys(claim.parcels, claim.animals, claim.animal_ids)
 
 
 def _parse_key(key: str) -> tuple[str, object]:
     kind, _, rest = key.partition(":")
-    if kind == "parcel":
-        return "parcel", rest
+    if kind in ("parcel", "animal"):
+        return kind, rest
     owner, _, species = rest.partition(":")
     return "animals", (owner, species)
+
+
+def owners_of(applicant: Applicant) -> list[str]:
+    """Whose registry records count for the applicant: its own, and a cooperative's members'."""
+    owners = [applicant.iin_bin]
+    if applicant.kind is ApplicantKind.COOPERATIVE:
+        owners += [member.iin_bin for member in applicant.members]
+    return owners
+
+
+def candidate_animals(applicant: Applicant, species: str) -> tuple[Animal, ...] | None:
+    """The applicant's (and members') identified animals of ``species`` in the latest animals
+    extract, oldest registration first; None when no animals extract was ever imported."""
+    snapshot = latest_snapshots()["animals"]
+    if snapshot is None:
+        return None
+    return tuple(
+        Animal(row.animal_id, row.species, row.sex, row.birth_date, row.registered_on, row.iin_bin)
+        for row in animals_of(snapshot, owners_of(applicant), species)
+    )
 
 
 def registry_facts(applicant: Applicant) -> Facts:
@@ -60,45 +110,67 @@ def registry_facts(applicant: Applicant) -> Facts:
 
 
 def gather_facts(
-    applicant: Applicant, program_id: int, definition: ProgramRules
+    applicant: Applicant, funding: Funding, definition: ProgramRules
 ) -> tuple[Facts, list[str]]:
-    """(facts, the claim keys this application makes)."""
+    """(facts, the keys other applications are looked up by): every parcel, herd and candidate
+    animal the application could claim, so that the choice of animals can pass over those
+    already claimed in the group."""
     facts = registry_facts(applicant)
-    keys = claim_keys(*claims(definition, facts))
-    others = other_applications(applicant.id, program_id, keys)
+    if definition.unit == "head":
+        facts = dataclasses.replace(facts, animals=candidate_animals(applicant, definition.species))
+    everything = claims(definition, facts, Decimal(len(facts.animals or ())))
+    keys = claim_keys(everything.parcels, everything.herds, everything.animal_ids)
+    others = other_applications(applicant.id, funding, keys)
     return dataclasses.replace(facts, other_applications=others), keys
 
 
-def other_applications(applicant_id: int, program_id: int, keys: list[str]) -> tuple:
-    """Live applications of the program by the same applicant or sharing a claim, oldest first."""
+def other_applications(applicant_id: int, funding: Funding, keys: list[str]) -> tuple:
+    """Live applications of the same applicant in the program, or sharing a claim in the
+    funding group and period (whatever their program), oldest first; each with its claims in
+    that group and period."""
     sharing = sa.select(ApplicationClaim.application_id).where(
-        ApplicationClaim.program_id == program_id, ApplicationClaim.claim_key.in_(keys)
+        ApplicationClaim.funding_group == funding.group,
+        ApplicationClaim.period == funding.period,
+        ApplicationClaim.claim_key.in_(keys),
     )
     rows = db.session.execute(
-        sa.select(Application.id, Application.number, Application.applicant_id)
+        sa.select(
+            Application.id, Application.number, Application.applicant_id, Application.program_id
+        )
         .where(
-            Application.program_id == program_id,
             Application.status.in_(LIVE_STATUSES),
-            sa.or_(Application.applicant_id == applicant_id, Application.id.in_(sharing)),
+            sa.or_(
+                sa.and_(
+                    Application.program_id == funding.program_id,
+                    Application.applicant_id == applicant_id,
+                ),
+                Application.id.in_(sharing),
+            ),
         )
         .order_by(Application.id)
     ).all()
     if not rows:
         return ()
-    claimed: dict[int, tuple[set, set]] = {row.id: (set(), set()) for row in rows}
+    claimed: dict[int, dict[str, set]] = {
+        row.id: {"parcel": set(), "animals": set(), "animal": set()} for row in rows
+    }
     for application_id, key in db.session.execute(
         sa.select(ApplicationClaim.application_id, ApplicationClaim.claim_key).where(
-            ApplicationClaim.application_id.in_(list(claimed))
+            ApplicationClaim.application_id.in_(list(claimed)),
+            ApplicationClaim.funding_group == funding.group,
+            ApplicationClaim.period == funding.period,
         )
     ):
         kind, value = _parse_key(key)
-        claimed[application_id][0 if kind == "parcel" else 1].add(value)
+        claimed[application_id][kind].add(value)
     return tuple(
         OtherApplication(
             row.number,
             row.applicant_id,
-            frozenset(claimed[row.id][0]),
-            frozenset(claimed[row.id][1]),
+            frozenset(claimed[row.id]["parcel"]),
+            frozenset(claimed[row.id]["animals"]),
+            frozenset(claimed[row.id]["animal"]),
+            same_program=row.program_id == funding.program_id,
         )
         for row in rows
     )

@@ -11,7 +11,7 @@ import sqlalchemy.orm
 from subsidy.access import Role
 from subsidy.accounts.models import User
 from subsidy.applicants.models import Applicant
-from subsidy.applications.models import AWAITING_DECISION, Application, Status
+from subsidy.applications.models import AWAITING_DECISION, Application, ApplicationClaim, Status
 from subsidy.clock import today
 from subsidy.errors import NotFound
 from subsidy.extensions import db
@@ -241,13 +241,38 @@ def application_view(application) -> dict:
         position=queue_position(application),
     )
     view["eligibility"] = json.loads(application.evaluation)
+    view["animals"] = claimed_animals(application.id)
     return view
+
+
+def claimed_animals(application_id: int) -> list[str]:
+    """The identified animals an application claims, by id."""
+    return claimed_animals_of([application_id]).get(application_id, [])
+
+
+def claimed_animals_of(application_ids: list[int]) -> dict[int, list[str]]:
+    """The identified animals each of these applications claims, by id."""
+    if not application_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ApplicationClaim.application_id, ApplicationClaim.claim_key)
+        .where(
+            ApplicationClaim.application_id.in_(application_ids),
+            ApplicationClaim.claim_key.startswith("animal:", autoescape=True),
+        )
+        .order_by(ApplicationClaim.application_id, ApplicationClaim.claim_key)
+    )
+    found: dict[int, list[str]] = {}
+    for application_id, key in rows:
+        found.setdefault(application_id, []).append(key.removeprefix("animal:"))
+    return found
 
 
 def list_views(rows) -> list[dict]:
     """``application_view`` of each list row (``queries.list_applications``) without its
-    eligibility."""
-    return [
+    eligibility; the claimed animals of the whole page in one query."""
+    animals = claimed_animals_of([row.id for row in rows])
+    views = [
         _view(
             row,
             program=row.program,
@@ -265,3 +290,6 @@ def list_views(rows) -> list[dict]:
         )
         for row in rows
     ]
+    for view in views:
+        view["animals"] = animals.get(view["id"], [])
+    return views

@@ -46,7 +46,14 @@ class Quantity(fields.Field):
 class ApplicationCreateSchema(Schema):
     program = fields.String(required=True, validate=validate.Length(min=1, max=64))
     applicant = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    quantity = Quantity(required=True)
+    # Required unless the animals are listed (a head program): then it is their number.
+    quantity = Quantity(load_default=None)
+    animals = fields.List(
+        fields.String(validate=validate.Length(min=1, max=32)),
+        load_default=None,
+        validate=validate.Length(min=1, max=10_000),
+        metadata={"description": "identified animals claimed (head programs)"},
+    )
 
 
 class ApplicationListQuerySchema(Schema):
@@ -108,6 +115,8 @@ class ApplicationSchema(Schema):
     queue_position = fields.Integer(allow_none=True, required=True)
     eligibility = fields.Nested(EligibilitySchema, required=True)
     decision = fields.Nested(DecisionSchema, allow_none=True, required=True)
+    # The identified animals the application claims (head programs with an animals extract).
+    animals = fields.List(fields.String(), required=True)
 
 
 class ApplicationPageSchema(Schema):

@@ -13,7 +13,7 @@ from subsidy.access import Role
 from subsidy.accounts.models import User
 from subsidy.applicants.queries import applicant_by_iin_bin
 from subsidy.applications.calendar import add_working_days
-from subsidy.applications.facts import gather_facts, other_applications
+from subsidy.applications.facts import Funding, gather_facts, keys_of, other_applications
 from subsidy.applications.models import Application, ApplicationClaim, lock_application
 from subsidy.applications.states import Status, move, require_action
 from subsidy.audit.actions import Action
@@ -73,18 +73,55 @@ class Assessment(NamedTuple):
     version: ProgramVersion
     definition: ProgramDefinition
     facts: Facts
-    keys: list[str]
+    keys: list[str]  # what other applications are looked up by (see gather_facts)
     evaluation: Evaluation
     stored: str  # the evaluation as stored with the application: canonical JSON
+    funding: Funding
+    listed: tuple[str, ...] | None  # the animal ids the application names
 
 
-def _assessment(version, definition, facts: Facts, keys: list[str], evaluation) -> Assessment:
+def _assessment(assessed: dict, facts: Facts, evaluation: Evaluation) -> Assessment:
     stored = canonical_bytes(evaluation.to_json()).decode("utf-8")
-    return Assessment(version, definition, facts, keys, evaluation, stored)
+    return Assessment(**assessed, facts=facts, evaluation=evaluation, stored=stored)
 
 
-def _evaluate(program_row, applicant_row, quantity: Decimal) -> Assessment:
-    """Window, applicant kind, quantity and the rules."""
+MAX_LISTED_ANIMALS = 10_000
+
+
+def _listed_animals(animals, quantity: Decimal | None, definition, facts: Facts):
+    """The animal ids an application names, checked against the latest animals extract; and the
+    quantity, which is then their number."""
+    if animals is None:
+        if quantity is None:
+            raise ValidationFailed.field("quantity", "is required (or list the animals)")
+        return None, quantity
+    if definition.unit != "head":
+        raise ValidationFailed.field("animals", "only programs paid per head claim animals")
+    if not animals:
+        raise ValidationFailed.field("animals", "list at least one animal id")
+    if len(animals) > MAX_LISTED_ANIMALS:
+        raise ValidationFailed.field("animals", f"at most {MAX_LISTED_ANIMALS} animals")
+    if len(set(animals)) != len(animals):
+        raise ValidationFailed.field("animals", "an animal id is listed twice")
+    if facts.animals is None:
+        raise ValidationFailed.field("animals", "no animals extract has been imported yet")
+    own = {animal.animal_id for animal in facts.animals}
+    foreign = sorted(set(animals) - own)
+    if foreign:
+        shown = ", ".join(foreign[:10]) + (" …" if len(foreign) > 10 else "")
+        raise ValidationFailed.field(
+            "animals",
+            f"not the applicant's {definition.species} in the latest animals extract: {shown}",
+        )
+    if quantity is not None and quantity != len(animals):
+        raise ValidationFailed.field(
+            "quantity", f"must be the number of animals listed ({len(animals)})"
+        )
+    return tuple(animals), Decimal(len(animals))
+
+
+def _evaluate(program_row, applicant_row, quantity: Decimal | None, animals=None) -> Assessment:
+    """Window, applicant kind, quantity, the animals claimed and the rules."""
     version = current_version(program_row)
     definition = definition_of(version)
     day = today()
@@ -99,17 +136,27 @@ def _evaluate(program_row, applicant_row, quantity: Decimal) -> Assessment:
             f"a {applicant_row.kind.value} may not apply to this program "
             f"({', '.join(definition.applicant_kinds)} may)",
         )
-    problem = check_quantity(definition.unit, quantity)
-    if problem:
-        raise ValidationFailed.field("quantity", problem)
-    facts, keys = gather_facts(applicant_row, program_row.id, definition)
-    evaluation = _run_rules(definition, facts, quantity, day)
-    return _assessment(version, definition, facts, keys, evaluation)
+    if quantity is not None:
+        problem = check_quantity(definition.unit, quantity)
+        if problem:
+            raise ValidationFailed.field("quantity", problem)
+    funding = Funding.of(program_row.id, definition, day)
+    facts, keys = gather_facts(applicant_row, funding, definition)
+    listed, quantity = _listed_animals(animals, quantity, definition, facts)
+    evaluation = _run_rules(definition, facts, quantity, day, listed)
+    assessed = {
+        "version": version,
+        "definition": definition,
+        "keys": keys,
+        "funding": funding,
+        "listed": listed,
+    }
+    return _assessment(assessed, facts, evaluation)
 
 
-def _run_rules(definition, facts: Facts, quantity: Decimal, day) -> Evaluation:
+def _run_rules(definition, facts: Facts, quantity: Decimal, day, listed=None) -> Evaluation:
     try:
-        return evaluate(definition, facts, quantity, day)
+        return evaluate(definition, facts, quantity, day, listed)
     except NotInForce as error:
         raise ValidationFailed.field("program", str(error)) from None
 
@@ -144,35 +191,55 @@ def _current(assessed: Assessment, seen: int, program_row, applicant_row, quanti
     if not changed and same_day:
         return assessed
     if changed <= APPLICATION_ONLY_ACTIONS and same_day:
-        others = other_applications(applicant_row.id, program_row.id, assessed.keys)
+        others = other_applications(applicant_row.id, assessed.funding, assessed.keys)
         if others == assessed.facts.other_applications:
             return assessed
+        # The rules again, and the choice of animals with them (it passes over claimed ones).
         facts = dataclasses.replace(assessed.facts, other_applications=others)
-        evaluation = _run_rules(assessed.definition, facts, quantity, assessed.evaluation.on_date)
-        return _assessment(assessed.version, assessed.definition, facts, assessed.keys, evaluation)
+        evaluation = _run_rules(
+            assessed.definition, facts, quantity, assessed.evaluation.on_date, assessed.listed
+        )
+        kept = {
+            "version": assessed.version,
+            "definition": assessed.definition,
+            "keys": assessed.keys,
+            "funding": assessed.funding,
+            "listed": assessed.listed,
+        }
+        return _assessment(kept, facts, evaluation)
     db.session.expire(program_row)
     db.session.expire(applicant_row)
-    return _evaluate(program_row, applicant_row, quantity)
+    return _evaluate(program_row, applicant_row, quantity, assessed.listed)
 
 
-def preview_application(*, program: str, applicant: str, quantity: Decimal, user: User):
+def preview_application(
+    *,
+    program: str,
+    applicant: str,
+    quantity: Decimal | None = None,
+    user: User,
+    animals: list[str] | None = None,
+):
     """What submitting would give today — the checks and the amount — without writing anything."""
     _check_submitter(user, applicant)
     program_row = program_by_code(program, field="program")
     applicant_row = applicant_by_iin_bin(applicant, field="applicant")
-    return _evaluate(program_row, applicant_row, quantity).evaluation
+    return _evaluate(program_row, applicant_row, quantity, animals).evaluation
 
 
 def submit_application(
     *,
     program: str,
     applicant: str,
-    quantity: Decimal,
+    quantity: Decimal | None = None,
     user: User,
     idempotency_key: str | None = None,
+    animals: list[str] | None = None,
 ) -> tuple[Application, bool]:
     """Evaluate and store an application; (application, created). A repeated Idempotency-Key
-    returns the application it created the first time.
+    returns the application it created the first time. A head program's application may name
+    its ``animals`` (then ``quantity`` is their number); otherwise it claims the applicant's
+    oldest-registered ones.
 
     Every writer waits for the log lock, so as little as possible happens under it: the
     evaluation runs before, and under the lock only what changed since is looked at again
@@ -182,11 +249,14 @@ def submit_application(
     seen = log_size(db.session)
     program_row = program_by_code(program, field="program")
     applicant_row = applicant_by_iin_bin(applicant, field="applicant")
-    if idempotency_key:
+    if quantity is None and animals is not None:
+        quantity = Decimal(len(animals))
+    if idempotency_key and quantity is not None:
         replayed = _replay(user, idempotency_key, program_row.id, applicant_row.id, quantity)
         if replayed is not None:
             return replayed, False
-    assessed = _evaluate(program_row, applicant_row, quantity)
+    assessed = _evaluate(program_row, applicant_row, quantity, animals)
+    quantity = assessed.evaluation.quantity
     # From here on serialised with every other write, so that the double-funding and
     # one-application checks see every application committed before this one.
     lock_log(db.session)
@@ -194,9 +264,8 @@ def submit_application(
         replayed = _replay(user, idempotency_key, program_row.id, applicant_row.id, quantity)
         if replayed is not None:
             return replayed, False
-    version, definition, _, keys, evaluation, stored = _current(
-        assessed, seen, program_row, applicant_row, quantity
-    )
+    current = _current(assessed, seen, program_row, applicant_row, quantity)
+    version, definition, evaluation = current.version, current.definition, current.evaluation
     day = evaluation.on_date
     application = _store(
         {
@@ -210,12 +279,13 @@ def submit_application(
             "rate": evaluation.rate,
             "requested_amount": evaluation.amount,
             "rules_version": evaluation.rules_version,
-            "evaluation": stored,
+            "evaluation": current.stored,
             "submitted_on": day,
             "submitted_at": utcnow(),
             "decision_due_on": add_working_days(day, definition.decision_days),
         },
-        keys,
+        keys_of(evaluation.claim),
+        current.funding,
         program=program_row,
         program_version=version,
         applicant=applicant_row,
@@ -253,7 +323,7 @@ def submit_application(
     return application, True
 
 
-def _store(values: dict, keys: list[str], **related) -> Application:
+def _store(values: dict, keys: list[str], funding: Funding, **related) -> Application:
     """Insert an application and its claims with three plain statements, under the log lock.
 
     Every writer of applications holds the log lock and the Idempotency-Key was checked under
@@ -272,8 +342,8 @@ def _store(values: dict, keys: list[str], **related) -> Application:
                     "application_id": new_id,
                     "claim_key": key,
                     "program_id": values["program_id"],
-                    "funding_group": related["program"].code,
-                    "period": str(values["submitted_on"].year),
+                    "funding_group": funding.group,
+                    "period": funding.period,
                 }
                 for key in keys
             ],

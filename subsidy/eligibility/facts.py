@@ -9,6 +9,7 @@ owner tells whose they are.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 APPLICANT_KINDS = ("individual", "peasant_farm", "legal_entity", "cooperative")
@@ -35,13 +36,29 @@ class Parcel:
 
 
 @dataclass(frozen=True)
+class Animal:
+    """One identified animal as the latest animals extract lists it."""
+
+    animal_id: str
+    species: str
+    sex: str  # "F" | "M"
+    birth_date: date
+    registered_on: date  # registered to its present owner
+    owner: str  # iin_bin
+
+
+@dataclass(frozen=True)
 class OtherApplication:
-    """Another live application (not withdrawn, rejected or ineligible) in the same program."""
+    """Another live application (not withdrawn, rejected or ineligible): of the same applicant in
+    the same program, or claiming some of the same land or animals in the same funding group and
+    period, whatever its program."""
 
     number: str
     applicant_id: int
     parcels: frozenset[str]
-    animals: frozenset[tuple[str, str]]  # (owner iin_bin, species)
+    animals: frozenset[tuple[str, str]]  # herds: (owner iin_bin, species)
+    animal_ids: frozenset[str] = frozenset()  # identified animals
+    same_program: bool = True  # False: another program of the funding group
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,9 @@ class Facts:
     other_applications: tuple[OtherApplication, ...]
     # Registry snapshot id used per kind, e.g. {"livestock": 3, "land": 2, "tax": None}.
     snapshots: dict[str, int | None] = field(default_factory=dict)
+    # The applicant's (and for a cooperative its members') identified animals of the program's
+    # species, oldest registration first; None when there is no animals extract at all.
+    animals: tuple[Animal, ...] | None = None
 
     def heads_of(self, species: str) -> int:
         return sum(herd.heads for herd in self.herds if herd.species == species)

@@ -11,11 +11,12 @@ passed, an explanation in ru/kk/en (:mod:`subsidy.eligibility.texts`) and the fa
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from subsidy.eligibility import texts
 from subsidy.eligibility.amounts import (
@@ -35,16 +36,19 @@ __all__ = [
     "NoRateInForce",
     "NotInForce",
     "ProgramRules",
+    "age_in_months",
     "check_quantity",
+    "choose_animals",
     "claims",
     "compute_amount",
     "evaluate",
 ]
-from subsidy.eligibility.facts import Facts
+from subsidy.eligibility.facts import Animal, Facts
 from subsidy.eligibility.params import (
     decimal_text,
     parse_decimal,
     parse_hectares,
+    parse_non_negative_int,
     parse_non_negative_money,
     parse_positive_int,
     parse_share,
@@ -143,7 +147,23 @@ class Claim:
     species: str
     quantity: Decimal
     parcels: frozenset[str]
-    animals: frozenset[tuple[str, str]]
+    animals: frozenset[tuple[str, str]]  # herds: (owner, species)
+    animal_ids: frozenset[str] = frozenset()  # identified animals (head programs)
+    on_date: date | None = None
+    # Whether the program claims identified animals (a head program with an animals extract).
+    by_animal: bool = False
+
+
+class Claimed(NamedTuple):
+    """What an application claims: parcels, herds (owner, species) and identified animals."""
+
+    parcels: frozenset[str]
+    herds: frozenset[tuple[str, str]]
+    animals: tuple[Animal, ...]
+
+    @property
+    def animal_ids(self) -> frozenset[str]:
+        return frozenset(animal.animal_id for animal in self.animals)
 
 
 Outcome = tuple[bool, texts.Texts, dict[str, Any]]
@@ -196,6 +216,9 @@ class Evaluation:
     capped: bool
     checks: tuple[CheckResult, ...]
     snapshots: dict[str, int | None]
+    # What the application claims (parcels, herds, identified animals); stored beside the
+    # evaluation as the application's claims, not in its JSON.
+    claim: Claim | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -310,7 +333,7 @@ def _one_application(params: dict[str, Any], facts: Facts, claim: Claim) -> Outc
     numbers = sorted(
         other.number
         for other in facts.other_applications
-        if other.applicant_id == facts.applicant_id
+        if other.applicant_id == facts.applicant_id and other.same_program
     )
     return not numbers, texts.one_application(numbers), {"other_applications": numbers}
 
@@ -337,6 +360,12 @@ def _quantity_within_registry(params: dict[str, Any], facts: Facts, claim: Claim
         return passed, texts.quantity_hectares(claim.quantity, area, passed), used
     if claim.unit not in ANIMAL_UNITS:
         return True, texts.quantity_not_applicable(), {**used, "applicable": False}
+    if claim.by_animal:
+        # The animals claimed are identified ones, each named; the quantity is their number.
+        claimed = len(claim.animal_ids)
+        passed = claim.quantity <= claimed
+        used.update(species=claim.species, identified_animals=claimed, limit=str(claimed))
+        return passed, texts.quantity_heads(claim.species, claim.quantity, claimed, passed), used
     identified = sum(
         herd.identified_heads for herd in facts.herds if (herd.owner, herd.species) in claim.animals
     )
@@ -356,65 +385,190 @@ def _quantity_within_registry(params: dict[str, Any], facts: Facts, claim: Claim
 
 @rule(
     "no_double_funding",
-    "No other live application in the program claims one of the same cadastral parcels or the "
-    "same (owner, species) animals.",
+    "No other live application in the program's funding group and period (the program alone "
+    "unless it names a `funding_group`) claims one of the same cadastral parcels, identified "
+    "animals or (owner, species) herds; the check names the earlier application.",
 )
 def _no_double_funding(params: dict[str, Any], facts: Facts, claim: Claim) -> Outcome:
-    conflicts: list[tuple[str, list[str], list[str]]] = []
+    conflicts: list[texts.Conflict] = []
     used: list[dict[str, Any]] = []
     for other in sorted(facts.other_applications, key=lambda application: application.number):
         parcels = sorted(claim.parcels & other.parcels)
-        animals = claim.animals & other.animals
-        species = sorted({name for _, name in animals})
-        if parcels or species:
-            conflicts.append((other.number, parcels, species))
-            owners = len({owner for owner, _ in animals})
+        herds = claim.animals & other.animals
+        species = sorted({name for _, name in herds})
+        animal_ids = sorted(claim.animal_ids & other.animal_ids)
+        if parcels or species or animal_ids:
+            conflicts.append(texts.Conflict(other.number, parcels, species, animal_ids))
+            owners = len({owner for owner, _ in herds})
             used.append(
                 {
                     "application": other.number,
                     "parcels": parcels,
                     "species": species,
                     "animal_owners": owners,
+                    "animals": animal_ids,
                 }
             )
     return not conflicts, texts.double_funding(conflicts), {"conflicts": used}
+
+
+def age_in_months(birth: date, day: date) -> int:
+    """Whole months from ``birth`` to ``day``: a month is complete on the same day of a later
+    month, or on its last day when it has no such day (born 31 January: one month old on
+    28 February). Negative before the birth date."""
+    months = (day.year - birth.year) * 12 + day.month - birth.month
+    if _add_months(birth, months) > day:
+        months -= 1
+    return months
+
+
+def _add_months(day: date, months: int) -> date:
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def _claimed_animals(facts: Facts, claim: Claim) -> list[Animal]:
+    return [animal for animal in facts.animals or () if animal.animal_id in claim.animal_ids]
+
+
+def _animal_rule_not_applicable(claim: Claim) -> Outcome | None:
+    """Animal rules check claimed identified animals; other programs pass them as not
+    applicable, and a head program without an animals extract fails them (no evidence)."""
+    if claim.by_animal and claim.animal_ids:
+        return None
+    if claim.unit == "head":
+        return False, texts.no_identified_animals(claim.species), {"animals": []}
+    return True, texts.animals_not_applicable(), {"applicable": False}
+
+
+@rule(
+    "animal_age",
+    "Every claimed animal is at least `min_months` and at most `max_months` whole months old on "
+    "the submission date (by its birth date in the animals extract).",
+    min_months=Param(parse_non_negative_int, doc="least age in whole months"),
+    max_months=Param(parse_positive_int, doc="greatest age in whole months"),
+)
+def _animal_age(params: dict[str, Any], facts: Facts, claim: Claim) -> Outcome:
+    skipped = _animal_rule_not_applicable(claim)
+    if skipped is not None:
+        return skipped
+    assert claim.on_date is not None
+    low, high = params["min_months"], params["max_months"]
+    ages = {
+        a.animal_id: age_in_months(a.birth_date, claim.on_date)
+        for a in _claimed_animals(facts, claim)
+    }
+    failing = sorted((animal_id, age) for animal_id, age in ages.items() if not low <= age <= high)
+    used = {
+        "min_months": low,
+        "max_months": high,
+        "animals": len(ages),
+        "failing": [{"animal": animal_id, "months": age} for animal_id, age in failing],
+    }
+    return not failing, texts.animal_age(len(ages), low, high, failing), used
+
+
+@rule(
+    "animals_owned_since",
+    "Every claimed animal was registered to its owner at least `days` days before the submission "
+    "date (an animal bought just before applying, or already sold, fails).",
+    days=Param(parse_positive_int, doc="least number of days of ownership"),
+)
+def _animals_owned_since(params: dict[str, Any], facts: Facts, claim: Claim) -> Outcome:
+    skipped = _animal_rule_not_applicable(claim)
+    if skipped is not None:
+        return skipped
+    assert claim.on_date is not None
+    days = params["days"]
+    animals = _claimed_animals(facts, claim)
+    failing = sorted(
+        (animal.animal_id, (claim.on_date - animal.registered_on).days)
+        for animal in animals
+        if (claim.on_date - animal.registered_on).days < days
+    )
+    used = {
+        "days": days,
+        "animals": len(animals),
+        "failing": [{"animal": animal_id, "days": held} for animal_id, held in failing],
+    }
+    return not failing, texts.animals_owned_since(len(animals), days, failing), used
 
 
 # --- evaluation ------------------------------------------------------------------------------
 
 
 def claims(
-    definition: ProgramRules, facts: Facts
-) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
-    """(cadastral numbers, (owner, species) pairs) the application claims.
+    definition: ProgramRules,
+    facts: Facts,
+    quantity: Decimal,
+    listed: Sequence[str] | None = None,
+) -> Claimed:
+    """What the application claims: parcels, herds and identified animals.
 
     Land is claimed by hectare programs and by programs that count land at all
-    (``min_land_hectares``); animals of the program species by head and liter programs.
+    (``min_land_hectares``). A head program with an animals extract claims identified animals
+    (:func:`choose_animals`); liter programs, and head programs without one, claim the herds of
+    the program species.
     """
     counts_land = definition.unit == "hectare" or any(
         criterion.rule == "min_land_hectares" for criterion in definition.criteria
     )
     parcels = frozenset(p.cadastral_number for p in facts.parcels) if counts_land else frozenset()
-    animals: frozenset[tuple[str, str]] = frozenset()
+    if definition.unit == "head" and facts.animals is not None:
+        return Claimed(parcels, frozenset(), choose_animals(definition, facts, quantity, listed))
+    herds: frozenset[tuple[str, str]] = frozenset()
     if definition.unit in ANIMAL_UNITS:
-        animals = frozenset(
+        herds = frozenset(
             (herd.owner, herd.species) for herd in facts.herds if herd.species == definition.species
         )
-    return parcels, animals
+    return Claimed(parcels, herds, ())
+
+
+def choose_animals(
+    definition: ProgramRules, facts: Facts, quantity: Decimal, listed: Sequence[str] | None
+) -> tuple[Animal, ...]:
+    """The animals listed in the application, or else the applicant's animals of the program's
+    species, oldest registration first, as many as ``quantity`` — passing over those another
+    live application of the funding group and period already claims."""
+    candidates = [a for a in facts.animals or () if a.species == definition.species]
+    if listed is not None:
+        wanted = set(listed)
+        return tuple(animal for animal in candidates if animal.animal_id in wanted)
+    taken: set[str] = set()
+    for other in facts.other_applications:
+        taken |= other.animal_ids
+    count = int(quantity) if quantity > 0 and quantity == quantity.to_integral_value() else 0
+    return tuple(animal for animal in candidates if animal.animal_id not in taken)[:count]
 
 
 def evaluate(
-    definition: ProgramRules, facts: Facts, quantity: Decimal, on_date: date
+    definition: ProgramRules,
+    facts: Facts,
+    quantity: Decimal,
+    on_date: date,
+    listed: Sequence[str] | None = None,
 ) -> Evaluation:
-    """Run the program's criteria in order and compute the amount in force on ``on_date``."""
+    """Run the program's criteria in order and compute the amount in force on ``on_date``.
+    ``listed``: the animal ids the application names, if it names them."""
     problem = check_quantity(definition.unit, quantity)
     if problem:
         raise InvalidQuantity(f"quantity: {problem}")
     rate = definition.rate.value_on(on_date)
     if rate is None:
         raise NoRateInForce(definition.code, on_date, definition.rate.first_start)
-    parcels, animals = claims(definition, facts)
-    claim = Claim(definition.unit, definition.species, quantity, parcels, animals)
+    claimed = claims(definition, facts, quantity, listed)
+    claim = Claim(
+        definition.unit,
+        definition.species,
+        quantity,
+        claimed.parcels,
+        claimed.herds,
+        claimed.animal_ids,
+        on_date,
+        by_animal=definition.unit == "head" and facts.animals is not None,
+    )
     checks = tuple(
         _run(criterion, f"criteria[{position}]", facts, claim, on_date)
         for position, criterion in enumerate(definition.criteria)
@@ -430,6 +584,7 @@ def evaluate(
         capped=capped,
         checks=checks,
         snapshots=dict(sorted(facts.snapshots.items())),
+        claim=claim,
     )
 
 

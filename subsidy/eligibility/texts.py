@@ -8,8 +8,9 @@ stored with the evaluation, and a cooperative's members are private persons.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 Texts = dict[str, str]
 
@@ -234,8 +235,16 @@ def quantity_not_applicable() -> Texts:
     }
 
 
-def double_funding(conflicts: list[tuple[str, list[str], list[str]]]) -> Texts:
-    """``conflicts``: (other application number, its shared parcels, its shared species)."""
+class Conflict(NamedTuple):
+    """Another application claiming some of the same things."""
+
+    number: str
+    parcels: list[str]
+    species: list[str]  # herds of the same owners, by species
+    animals: list[str]  # identified animals, by id
+
+
+def double_funding(conflicts: list[Conflict]) -> Texts:
     if not conflicts:
         return {
             "ru": "Участки и поголовье не заявлены в других заявках по этой программе",
@@ -243,8 +252,8 @@ def double_funding(conflicts: list[tuple[str, list[str], list[str]]]) -> Texts:
             "en": "No other application in this program claims the same land or animals",
         }
     texts: dict[str, list[str]] = {"ru": [], "kk": [], "en": []}
-    for other, parcels, species in conflicts:
-        ru, kk, en = _claimed_parts(parcels, species)
+    for other, parcels, species, animals in conflicts:
+        ru, kk, en = _claimed_parts(parcels, species, animals)
         texts["ru"].append(f"Заявка {other} уже включает {ru}")
         texts["kk"].append(f"{other} өтінімі {kk} бұрыннан қамтиды")
         texts["en"].append(f"Application {other} already claims {en}")
@@ -256,10 +265,19 @@ def double_funding(conflicts: list[tuple[str, list[str], list[str]]]) -> Texts:
     return {lang: "; ".join([*parts, endings[lang]]) for lang, parts in texts.items()}
 
 
-def _claimed_parts(parcels: list[str], species: list[str]) -> tuple[str, str, str]:
+def _claimed_parts(
+    parcels: list[str],
+    species: list[str],
+    animals: list[str] = (),  # type: ignore[assignment]
+) -> tuple[str, str, str]:
     ru: list[str] = []
     kk: list[str] = []
     en: list[str] = []
+    if animals:
+        listed = ", ".join(animals)
+        ru.append(f"{'животное' if len(animals) == 1 else 'животных'} {listed}")
+        kk.append(f"{listed} {'жануарын' if len(animals) == 1 else 'жануарларын'}")
+        en.append(f"{'animal' if len(animals) == 1 else 'animals'} {listed}")
     if parcels:
         listed = ", ".join(parcels)
         ru.append(f"{'участок' if len(parcels) == 1 else 'участки'} {listed}")
@@ -271,3 +289,72 @@ def _claimed_parts(parcels: list[str], species: list[str]) -> tuple[str, str, st
         kk.append(f"сол иелердің {kk_name} басын")
         en.append(f"the same owners' {en_name}")
     return " и ".join(ru), " және ".join(kk), " and ".join(en)
+
+
+def _ids(failing: Sequence[tuple[str, int]], unit: dict[str, str], lang: str) -> str:
+    return ", ".join(f"{animal} ({value} {unit[lang]})" for animal, value in failing)
+
+
+_MONTHS = {"ru": "мес.", "kk": "ай", "en": "months"}
+_DAYS = {"ru": "дн.", "kk": "күн", "en": "days"}
+
+
+def animal_age(count: int, low: int, high: int, failing: Sequence[tuple[str, int]]) -> Texts:
+    """``failing``: (animal id, age in whole months) of each animal outside the range."""
+    if not failing:
+        return _verdict(
+            {
+                "ru": f"Возраст всех {count} заявленных животных от {low} до {high} мес.",
+                "kk": f"Мәлімделген {count} жануардың бәрінің жасы {low}–{high} ай",
+                "en": f"All {count} claimed animals are {low} to {high} months old",
+            },
+            True,
+        )
+    return {
+        "ru": f"Возраст должен быть от {low} до {high} мес.; не подходят: "
+        f"{_ids(failing, _MONTHS, 'ru')}",
+        "kk": f"Жасы {low}–{high} ай болуы керек; сәйкес келмейді: {_ids(failing, _MONTHS, 'kk')}",
+        "en": f"Animals must be {low} to {high} months old; outside that: "
+        f"{_ids(failing, _MONTHS, 'en')}",
+    }
+
+
+def animals_owned_since(count: int, days: int, failing: Sequence[tuple[str, int]]) -> Texts:
+    """``failing``: (animal id, days registered to the owner) of each animal held too briefly."""
+    if not failing:
+        return _verdict(
+            {
+                "ru": f"Все {count} заявленных животных зарегистрированы за владельцем не менее "
+                f"{days} дн.",
+                "kk": f"Мәлімделген {count} жануардың бәрі иесінде кемінде {days} күн тіркелген",
+                "en": f"All {count} claimed animals have been registered to their owner for at "
+                f"least {days} days",
+            },
+            True,
+        )
+    return {
+        "ru": f"Животное должно быть за владельцем не менее {days} дн.; меньше: "
+        f"{_ids(failing, _DAYS, 'ru')}",
+        "kk": f"Жануар иесінде кемінде {days} күн болуы керек; аз: {_ids(failing, _DAYS, 'kk')}",
+        "en": f"Animals must have been the owner's for at least {days} days; held less: "
+        f"{_ids(failing, _DAYS, 'en')}",
+    }
+
+
+def no_identified_animals(species: str) -> Texts:
+    ru, kk, en = species_names(species)
+    return {
+        "ru": f"Нет выписки базы идентификации животных: возраст и владение {ru} не проверить",
+        "kk": f"Жануарларды бірдейлендіру базасының үзіндісі жоқ: {kk} жасы мен иелігін "
+        "тексеру мүмкін емес",
+        "en": f"No extract of the animal identification database: the {en}'s age and ownership "
+        "cannot be checked",
+    }
+
+
+def animals_not_applicable() -> Texts:
+    return {
+        "ru": "Не применяется: программа не субсидирует отдельных животных",
+        "kk": "Қолданылмайды: бағдарлама жекелеген жануарларды субсидияламайды",
+        "en": "Not applicable: the program does not fund individual animals",
+    }

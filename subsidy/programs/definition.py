@@ -69,7 +69,10 @@ REQUIRED = (
     "second_approval_above",
     "criteria",
 )
-OPTIONAL = ("reference", "decision_days", "species", "tests")
+OPTIONAL = ("reference", "decision_days", "species", "funding_group", "funding_period", "tests")
+FUNDING_PERIODS = ("lifetime", "calendar_year")
+DEFAULT_FUNDING_PERIOD = "calendar_year"
+_GROUP = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 DEFAULT_DECISION_DAYS = 10
 DEFAULT_SPECIES = "cattle"
 
@@ -102,6 +105,10 @@ class ProgramDefinition:
     reference: str | dict[str, str] | None = None
     species: str = DEFAULT_SPECIES  # what head and liter programs count
     criteria: tuple[Criterion, ...] = ()
+    # Programs of one group never fund the same animal or parcel twice within the period;
+    # without a group the program is its own.
+    funding_group: str | None = None
+    funding_period: str = DEFAULT_FUNDING_PERIOD  # lifetime | calendar_year
 
     def canonical_dict(self) -> dict[str, Any]:
         """Everything but the tests, JSON-able: dates ISO, decimals as strings."""
@@ -123,7 +130,21 @@ class ProgramDefinition:
             data["reference"] = (
                 self.reference if isinstance(self.reference, str) else dict(self.reference)
             )
+        # Only when written: the versions of programs loaded before these fields existed stay.
+        if self.funding_group is not None:
+            data["funding_group"] = self.funding_group
+        if self.funding_period != DEFAULT_FUNDING_PERIOD:
+            data["funding_period"] = self.funding_period
         return data
+
+    @property
+    def group(self) -> str:
+        """The funding group: the one the file names, else the program's own code."""
+        return self.funding_group or self.code
+
+    def funding_period_of(self, day: date) -> str:
+        """The period an application of ``day`` is funded in: ``lifetime`` or its year."""
+        return "lifetime" if self.funding_period == "lifetime" else str(day.year)
 
     @cached_property
     def rules_version(self) -> str:
@@ -286,6 +307,20 @@ def _money(raw: Any, path: str, unit: str | None) -> Decimal:
     return parse_money(raw, path)
 
 
+def _funding_group(raw: Any, path: str, unit: str | None) -> str:
+    if not isinstance(raw, str) or not 3 <= len(raw) <= 64 or not _GROUP.fullmatch(raw):
+        raise DefinitionError(
+            path, "must be 3-64 lowercase letters, digits and single dashes, e.g. breeding-cattle"
+        )
+    return raw
+
+
+def _funding_period(raw: Any, path: str, unit: str | None) -> str:
+    if not isinstance(raw, str) or raw not in FUNDING_PERIODS:
+        raise DefinitionError(path, f"must be one of {', '.join(FUNDING_PERIODS)}")
+    return raw
+
+
 def _decision_days(raw: Any, path: str, unit: str | None) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 90:
         raise DefinitionError(path, "must be a whole number of days from 1 to 90")
@@ -344,14 +379,15 @@ _PARSERS = {
     "budget": _money,
     "second_approval_above": _money,
     "decision_days": _decision_days,
+    "funding_group": _funding_group,
+    "funding_period": _funding_period,
     "criteria": _criteria,
 }
 
 
 def _check_consistency(definition: ProgramDefinition) -> None:
-    """Cross-field checks, after every field is valid on its own."""
-    if definition.max_amount_per_applicant > definition.budget:
-        raise DefinitionError("max_amount_per_applicant", "must not exceed the budget")
+    """Cross-field checks, after every field is valid on its own. A cap per applicant above the
+    budget is legal: the cap comes from the national rules, the budget from the region."""
     # An application on the opening day must find every dated value in force.
     opens = definition.opens
     _in_force_from(definition.rate, "rate", opens)

@@ -150,7 +150,9 @@ REFUSALS = [
     (_set("rate", {date(2026, 2, 1): "45"}), "rate", "no value is in force when the window"),
     (_set("max_amount_per_applicant", 45.5), "max_amount_per_applicant", "in quotes"),
     (_set("max_amount_per_applicant", "0"), "max_amount_per_applicant", "greater than zero"),
-    (_set("max_amount_per_applicant", "2000000000"), "max_amount_per_applicant", "the budget"),
+    (_set("funding_group", "Breeding Cattle"), "funding_group", "lowercase letters"),
+    (_set("funding_group", "bc"), "funding_group", "3-64"),
+    (_set("funding_period", "monthly"), "funding_period", "lifetime, calendar_year"),
     (_set("budget", "10000000000000.01"), "budget", "must not exceed"),
     (_set("budget", True), "budget", "decimal number"),
     (_set("second_approval_above", "10 000 000"), "second_approval_above", "decimal number"),
@@ -499,3 +501,30 @@ def test_a_head_program_test_quantity_must_be_whole() -> None:
     assert (error.path, error.message) == ("tests[0].quantity", "must be a whole number of head")
     data["tests"][0]["quantity"] = "12"
     assert parse_program_file(data).tests[0].quantity == Decimal("12.00")
+
+
+def test_a_cap_per_applicant_above_the_budget_loads() -> None:
+    """The cap comes from the national rules, the budget from the region."""
+    data = base()
+    data["max_amount_per_applicant"] = "2000000000"
+    program = parse_program(data)
+    assert program.max_amount_per_applicant > program.budget
+
+
+def test_without_a_funding_group_a_program_is_its_own_group_per_calendar_year() -> None:
+    program = load_program_yaml(BASE_YAML)
+    assert (program.funding_group, program.group) == (None, "DAIRY-MILK-2026")
+    assert program.funding_period_of(date(2026, 3, 1)) == "2026"
+    assert "funding_group" not in program.canonical_dict()
+    assert "funding_period" not in program.canonical_dict()
+
+
+def test_a_funding_group_and_period_are_part_of_the_rules_version() -> None:
+    data = base()
+    data["funding_group"] = "breeding-cattle"
+    data["funding_period"] = "lifetime"
+    program = parse_program(data)
+    assert program.group == "breeding-cattle"
+    assert program.funding_period_of(date(2027, 1, 1)) == "lifetime"
+    assert program.rules_version != load_program_yaml(BASE_YAML).rules_version
+    assert program_from_json(program.canonical_dict()) == program

@@ -266,6 +266,8 @@ def test_every_catalogued_rule_explains_itself_in_three_languages() -> None:
         "identified_livestock_share": {"species": "cattle", "min_share": "1"},
         "min_land_hectares": {"min": "1"},
         "cooperative_min_members": {"min": 1},
+        "animal_age": {"min_months": 0, "max_months": 1},
+        "animals_owned_since": {"days": 1},
     }
     for name in RULES:
         assert_three_languages(check(name, defaults.get(name), known))
@@ -281,15 +283,20 @@ def test_what_an_application_claims_depends_on_the_unit() -> None:
         Herd("sheep", 100, 100, ME),
         parcels=(parcel("05-068-012-345", "100"),),
     )
-    assert claims(program("liter"), known) == (
+    assert claims(program("liter"), known, Decimal(1)) == (
         frozenset(),
         frozenset({(ME, "cattle"), (MEMBER, "cattle")}),
+        (),
     )
-    assert claims(program("head", species="sheep"), known) == (frozenset(), {(ME, "sheep")})
-    assert claims(program("hectare"), known) == ({"05-068-012-345"}, frozenset())
-    assert claims(program("tenge"), known) == (frozenset(), frozenset())
+    assert claims(program("head", species="sheep"), known, Decimal(1)) == (
+        frozenset(),
+        {(ME, "sheep")},
+        (),
+    )
+    assert claims(program("hectare"), known, Decimal(1)) == ({"05-068-012-345"}, frozenset(), ())
+    assert claims(program("tenge"), known, Decimal(1)) == (frozenset(), frozenset(), ())
     with_land = program("liter", [{"rule": "min_land_hectares", "params": {"min": "1"}}])
-    assert claims(with_land, known)[0] == {"05-068-012-345"}
+    assert claims(with_land, known, Decimal(1))[0] == {"05-068-012-345"}
 
 
 # --- amounts ---------------------------------------------------------------------------------
