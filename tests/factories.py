@@ -87,7 +87,10 @@ def program_definition(
     criteria=None,
     opens: str = "2026-01-01",
     closes: str = "2026-12-31",
+    **extra,
 ):
+    """A program definition; ``extra`` fields (``funding_group``, ``funding_period``, ...) as
+    written in a program file."""
     from subsidy.programs.definition import parse_program
 
     if criteria is None:
@@ -114,6 +117,7 @@ def program_definition(
             "budget": budget,
             "second_approval_above": threshold,
             "criteria": criteria,
+            **extra,
         }
     )
 
@@ -152,15 +156,62 @@ def registry(livestock=(), land=(), tax=()):
     return snapshots
 
 
-def submit(applicant, program_code: str = "TEST-HEADS-2026", quantity="10", user=None, key=None):
+def submit(
+    applicant,
+    program_code: str = "TEST-HEADS-2026",
+    quantity="10",
+    user=None,
+    key=None,
+    animals=None,
+):
     from subsidy.applications.services import submit_application
 
     user = user or make_user("official")
     application, _ = submit_application(
         program=program_code,
         applicant=applicant.iin_bin,
-        quantity=Decimal(str(quantity)),
+        quantity=None if quantity is None else Decimal(str(quantity)),
         user=user,
         idempotency_key=key,
+        animals=animals,
     )
     return application
+
+
+def animals_extract(rows, as_of: date = date(2026, 6, 1)):
+    """An animals snapshot: rows ``(iin_bin, animal_id, species, sex, birth_date,
+    registered_on)`` (dates as ISO text), stored as an import would store it."""
+    from subsidy.audit.actions import Action
+    from subsidy.audit.services import append_entry
+    from subsidy.extensions import db
+    from subsidy.registry.models import AnimalRecord, RegistrySnapshot
+
+    snapshot = RegistrySnapshot(
+        kind="animals",
+        as_of=as_of,
+        source_name="test-animals.csv",
+        source_sha256="0" * 64,
+        row_count=len(rows),
+    )
+    db.session.add(snapshot)
+    db.session.flush()
+    for iin_bin, animal_id, species, sex, born, registered in rows:
+        db.session.add(
+            AnimalRecord(
+                snapshot_id=snapshot.id,
+                iin_bin=iin_bin,
+                animal_id=animal_id,
+                species=species,
+                sex=sex,
+                birth_date=date.fromisoformat(born),
+                registered_on=date.fromisoformat(registered),
+            )
+        )
+    db.session.flush()
+    append_entry(
+        actor="test",
+        action=Action.REGISTRY_IMPORTED,
+        subject=f"registry_snapshot:{snapshot.id}",
+        data={"kind": "animals", "rows": len(rows)},
+    )
+    return snapshot

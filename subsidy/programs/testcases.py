@@ -13,13 +13,18 @@ Shape of one case::
       date: 2026-06-30
       applicant: {kind: peasant_farm}            # members: N for a cooperative
       quantity: "200000"
+      animals: [KZ0001]                          # head programs: the animals named, if any
       facts:
         livestock: [{species: cattle, heads: 60, identified_heads: 60}]   # owner: self
         land: [{cadastral_number: "05-068-123-456", hectares: "120.5"}]
         tax_arrears: null                        # or "1500.00"; absent: not in the extract
+        animals:                                 # the animals extract (head programs)
+          - {animal_id: KZ0001, species: cattle, sex: F, birth_date: 2023-01-10,
+             registered_on: 2023-03-01}          # owner: self
         other_applications:
           - {number: "DAIRY-MILK-2026-000042", applicant: other,
-             parcels: ["05-068-123-456"], animals: [{owner: self, species: cattle}]}
+             parcels: ["05-068-123-456"], animals: [{owner: self, species: cattle}],
+             animal_ids: [KZ0001], program: other}   # program: this (default) or other
       expect:
         eligible: true
         amount: "9000000.00"                     # optional; also rate, capped
@@ -29,12 +34,19 @@ Shape of one case::
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from subsidy.eligibility.facts import APPLICANT_KINDS, Facts, Herd, OtherApplication, Parcel
+from subsidy.eligibility.facts import (
+    APPLICANT_KINDS,
+    Animal,
+    Facts,
+    Herd,
+    OtherApplication,
+    Parcel,
+)
 from subsidy.eligibility.params import (
     DefinitionError,
     parse_date,
@@ -72,6 +84,7 @@ class ProgramTest:
     quantity: Decimal
     facts: Facts
     expect: Expectation
+    listed: tuple[str, ...] | None = None  # the animal ids the application names
 
 
 @dataclass(frozen=True)
@@ -112,7 +125,7 @@ def run_program_tests(
 
 def _run(definition: ProgramDefinition, test: ProgramTest) -> TestOutcome:
     try:
-        evaluation = evaluate(definition, test.facts, test.quantity, test.on_date)
+        evaluation = evaluate(definition, test.facts, test.quantity, test.on_date, test.listed)
     except NotInForce as error:
         return TestOutcome(test.name, False, [str(error)])
     expect, problems = test.expect, []
@@ -165,7 +178,7 @@ def parse_tests(raw: Any, path: str, definition: ProgramDefinition) -> tuple[Pro
     return tuple(tests)
 
 
-_TEST_KEYS = ("name", "date", "applicant", "quantity", "facts", "expect")
+_TEST_KEYS = ("name", "date", "applicant", "quantity", "facts", "expect", "animals")
 
 
 def _test(raw: Any, path: str, definition: ProgramDefinition) -> ProgramTest:
@@ -177,6 +190,9 @@ def _test(raw: Any, path: str, definition: ProgramDefinition) -> ProgramTest:
         "quantity": lambda value, where: _quantity(value, where, definition.unit),
         "facts": _facts,
         "expect": lambda value, where: _expect(value, where, definition),
+        "animals": lambda value, where: _list(
+            value, where, lambda item, at: parse_text(str(item), at, max_length=32)
+        ),
     }
     fields = _fields(raw, path, parsers, required=(*_TEST_KEYS[:4], "expect"))
     kind, members = fields["applicant"]
@@ -190,9 +206,13 @@ def _test(raw: Any, path: str, definition: ProgramDefinition) -> ProgramTest:
         tax_arrears=known.get("tax_arrears"),
         other_applications=known.get("other_applications", ()),
         snapshots={},
+        animals=known.get("animals"),
     )
+    listed = fields.get("animals")
+    if listed is not None and len(listed) != fields["quantity"]:
+        raise DefinitionError(f"{path}.quantity", "must be the number of animals listed")
     return ProgramTest(
-        fields["name"], fields["date"], kind, fields["quantity"], facts, fields["expect"]
+        fields["name"], fields["date"], kind, fields["quantity"], facts, fields["expect"], listed
     )
 
 
@@ -253,13 +273,14 @@ def _quantity(raw: Any, path: str, unit: str) -> Decimal:
 
 
 def _facts(raw: Any, path: str) -> dict[str, Any]:
-    require_mapping(raw, path, "livestock, land, tax_arrears, other_applications")
+    require_mapping(raw, path, "livestock, land, tax_arrears, animals, other_applications")
     return _fields(
         raw,
         path,
         {
             "livestock": lambda value, where: _list(value, where, _herd),
             "land": _land,
+            "animals": _animals,
             "tax_arrears": lambda value, where: (
                 None if value is None else parse_non_negative_money(value, where)
             ),
@@ -323,8 +344,70 @@ def _parcel(raw: Any, path: str) -> Parcel:
     return Parcel(fields["cadastral_number"], fields["hectares"], fields.get("owner", SELF))
 
 
+MAX_ANIMALS_PER_LINE = 10_000
+
+
+def _animals(raw: Any, path: str) -> tuple[Animal, ...]:
+    animals = tuple(animal for group in _list(raw, path, _animal_line) for animal in group)
+    seen: set[str] = set()
+    for animal in animals:
+        if animal.animal_id in seen:
+            raise DefinitionError(path, f"the animal {animal.animal_id} is listed twice")
+        seen.add(animal.animal_id)
+    return animals
+
+
+def _animal_line(raw: Any, path: str) -> tuple[Animal, ...]:
+    """One animal, or with ``count: N`` N alike ones whose ids end in -001, -002, ..."""
+    count = 1
+    if isinstance(raw, dict) and "count" in raw:
+        raw = dict(raw)
+        count = parse_non_negative_int(raw.pop("count"), f"{path}.count")
+        if not 1 <= count <= MAX_ANIMALS_PER_LINE:
+            raise DefinitionError(f"{path}.count", f"must be from 1 to {MAX_ANIMALS_PER_LINE}")
+    animal = _one_animal(raw, path)
+    if count == 1:
+        return (animal,)
+    return tuple(
+        replace(animal, animal_id=f"{animal.animal_id}-{n:03d}") for n in range(1, count + 1)
+    )
+
+
+def _one_animal(raw: Any, path: str) -> Animal:
+    require_mapping(raw, path, "animal_id, species, sex, birth_date, registered_on, owner, count")
+    fields = _fields(
+        raw,
+        path,
+        {
+            "animal_id": lambda value, where: parse_text(str(value), where, max_length=32),
+            "species": parse_species,
+            "sex": _sex,
+            "birth_date": parse_date,
+            "registered_on": parse_date,
+            "owner": _owner,
+        },
+        required=("animal_id", "species", "birth_date", "registered_on"),
+    )
+    if fields["registered_on"] < fields["birth_date"]:
+        raise DefinitionError(f"{path}.registered_on", "must not be before birth_date")
+    return Animal(
+        fields["animal_id"],
+        fields["species"],
+        fields.get("sex", "F"),
+        fields["birth_date"],
+        fields["registered_on"],
+        fields.get("owner", SELF),
+    )
+
+
+def _sex(raw: Any, path: str) -> str:
+    if raw not in ("F", "M"):
+        raise DefinitionError(path, "must be F or M")
+    return str(raw)
+
+
 def _other(raw: Any, path: str) -> OtherApplication:
-    require_mapping(raw, path, "number, applicant, parcels, animals")
+    require_mapping(raw, path, "number, applicant, parcels, animals, animal_ids, program")
     fields = _fields(
         raw,
         path,
@@ -335,6 +418,10 @@ def _other(raw: Any, path: str) -> OtherApplication:
                 value, where, lambda item, at: parse_text(item, at, max_length=64)
             ),
             "animals": lambda value, where: _list(value, where, _animal),
+            "animal_ids": lambda value, where: _list(
+                value, where, lambda item, at: parse_text(str(item), at, max_length=32)
+            ),
+            "program": _which_program,
         },
         required=("number",),
     )
@@ -343,7 +430,15 @@ def _other(raw: Any, path: str) -> OtherApplication:
         applicant_id=fields.get("applicant", OTHER_ID),
         parcels=frozenset(fields.get("parcels", ())),
         animals=frozenset(fields.get("animals", ())),
+        animal_ids=frozenset(fields.get("animal_ids", ())),
+        same_program=fields.get("program", True),
     )
+
+
+def _which_program(raw: Any, path: str) -> bool:
+    if raw not in ("this", "other"):
+        raise DefinitionError(path, "must be this or other (another program of the group)")
+    return bool(raw == "this")
 
 
 def _whose(raw: Any, path: str) -> int:
