@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from subsidy.applicants.ids import InvalidId, id_kind
+from subsidy.applicants.bank import BankAccount, InvalidBankAccount, iban_sha256
+from subsidy.applicants.bank import bank_account as parse_bank_account
+from subsidy.applicants.ids import InvalidId, id_kind, validate_iin
 from subsidy.applicants.models import Applicant, ApplicantKind
 from subsidy.applicants.queries import applicant_by_iin_bin, find_applicant
 from subsidy.audit.actions import Action
@@ -21,6 +23,8 @@ ID_KINDS = {
 }
 NAME_MAX = 300
 MAX_MEMBERS = 500
+# Who has a head (related parties): an individual is its own.
+HEADED_KINDS = (ApplicantKind.PEASANT_FARM, ApplicantKind.LEGAL_ENTITY, ApplicantKind.COOPERATIVE)
 
 
 def parse_kind(value: str) -> ApplicantKind:
@@ -45,10 +49,15 @@ def create_applicant(
     name: str,
     district: str,
     members: list[str] | None = None,
+    head_iin: str | None = None,
+    iban: str | None = None,
+    bic: str | None = None,
     actor: str,
 ) -> Applicant:
     parsed_kind = parse_kind(kind)
     check_iin_bin(iin_bin, parsed_kind)
+    head = check_head(head_iin, parsed_kind)
+    account = None if iban is None and bic is None else check_bank_account(iban, bic)
     lock_log(db.session)  # writers first take the log lock: the duplicate check below holds
     name = " ".join((name or "").split())
     if not name:
@@ -65,7 +74,10 @@ def create_applicant(
         name=name,
         district_code=district_row.code,
         created_at=utcnow(),
+        head_iin=head,
     )
+    if account is not None:
+        _put_account(applicant, account)
     applicant.members = member_rows
     db.session.add(applicant)
     db.session.flush()
@@ -77,9 +89,91 @@ def create_applicant(
             "kind": parsed_kind.value,
             "district": district_row.code,
             "member_ids": [member.id for member in member_rows],
+            # Never the IBAN or the head's IIN themselves (see set_bank_account, set_head).
+            **_account_data(account),
+            "head_iin_set": head is not None,
         },
     )
     return applicant
+
+
+def check_bank_account(iban: str | None, bic: str | None) -> BankAccount:
+    """The normalised account, or a 422 naming ``iban`` or ``bic``: both are needed."""
+    for field, value in (("iban", iban), ("bic", bic)):
+        if value is None:
+            raise ValidationFailed.field(field, "an account needs both an IBAN and a BIC")
+    try:
+        return parse_bank_account(iban, bic)
+    except InvalidBankAccount as error:
+        raise ValidationFailed.field(error.field, error.message) from None
+
+
+def check_head(head_iin: str | None, kind: ApplicantKind) -> str | None:
+    """The head's IIN, or None; only a peasant farm, legal entity or cooperative has one."""
+    if head_iin is None:
+        return None
+    if kind not in HEADED_KINDS:
+        raise ValidationFailed.field(
+            "head_iin", "only a peasant farm, legal entity or cooperative has a head"
+        )
+    try:
+        return validate_iin(head_iin)
+    except InvalidId as error:
+        raise ValidationFailed.field("head_iin", str(error)) from None
+
+
+def set_bank_account(*, applicant: Applicant, iban: str, bic: str, actor: str) -> bool:
+    """Set or change the account subsidies are paid to; False (nothing written) if unchanged.
+
+    The log records that it changed, the IBAN's SHA-256 and the BIC, never the IBAN."""
+    account = check_bank_account(iban, bic)
+    lock_log(db.session)  # then re-read: the account compared below is the one stored now
+    db.session.refresh(applicant)
+    if (applicant.iban, applicant.bic) == (account.iban, account.bic):
+        return False
+    _put_account(applicant, account)
+    db.session.flush()
+    append_entry(
+        actor=actor,
+        action=Action.BANK_ACCOUNT_CHANGED,
+        subject=f"applicant:{applicant.id}",
+        data=_account_data(account),
+    )
+    return True
+
+
+def set_head(*, applicant: Applicant, head_iin: str | None, actor: str) -> bool:
+    """Set, change or (with None) remove the head's IIN; False (nothing written) if unchanged.
+
+    The log records only whether there is a head, not a hash of the IIN: there are a few billion
+    IINs in all (a birth date, a century digit, a serial), so a SHA-256 of one is reversed by
+    trying them all."""
+    head = check_head(head_iin, applicant.kind)
+    lock_log(db.session)
+    db.session.refresh(applicant)
+    if applicant.head_iin == head:
+        return False
+    applicant.head_iin = head
+    db.session.flush()
+    append_entry(
+        actor=actor,
+        action=Action.APPLICANT_HEAD_CHANGED,
+        subject=f"applicant:{applicant.id}",
+        data={"head_iin_set": head is not None},
+    )
+    return True
+
+
+def _put_account(applicant: Applicant, account: BankAccount) -> None:
+    applicant.iban = account.iban
+    applicant.bic = account.bic
+    applicant.bank_account_changed_at = utcnow()
+
+
+def _account_data(account: BankAccount | None) -> dict:
+    if account is None:
+        return {"iban_sha256": None, "bic": None}
+    return {"iban_sha256": iban_sha256(account.iban), "bic": account.bic}
 
 
 def _members(kind: ApplicantKind, members: list[str], own_id: str) -> list[Applicant]:

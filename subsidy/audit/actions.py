@@ -19,6 +19,8 @@ class Action(enum.StrEnum):
     LOGIN_FAILED = "login_failed"
     # registers: applicants, programs, the registry extracts
     APPLICANT_CREATED = "applicant_created"
+    BANK_ACCOUNT_CHANGED = "bank_account_changed"
+    APPLICANT_HEAD_CHANGED = "applicant_head_changed"
     PROGRAM_LOADED = "program_loaded"
     REGISTRY_IMPORTED = "registry_imported"
     # applications

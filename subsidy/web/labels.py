@@ -46,6 +46,8 @@ ACTION_LABELS = {
     Action.LOGIN_SUCCEEDED: _l("Login succeeded"),
     Action.LOGIN_FAILED: _l("Login failed"),
     Action.APPLICANT_CREATED: _l("Applicant registered"),
+    Action.BANK_ACCOUNT_CHANGED: _l("Bank account changed"),
+    Action.APPLICANT_HEAD_CHANGED: _l("Head of the applicant changed"),
     Action.PROGRAM_LOADED: _l("Program loaded"),
     Action.REGISTRY_IMPORTED: _l("Registry imported"),
     Action.APPLICATION_SUBMITTED: _l("Application submitted"),

@@ -36,6 +36,8 @@ STORED = {
     "login_succeeded",
     "login_failed",
     "applicant_created",
+    "bank_account_changed",
+    "applicant_head_changed",
     "program_loaded",
     "registry_imported",
     "application_submitted",
