@@ -4,6 +4,7 @@ from subsidy.access import Role, api_user, public, roles
 from subsidy.accounts import services
 from subsidy.accounts.schemas import MeSchema, TokenRequestSchema, TokenSchema
 from subsidy.api_docs import Blueprint
+from subsidy.applicants.queries import bank_account_view
 from subsidy.errors import Unauthorized
 from subsidy.extensions import limiter
 from subsidy.unit_of_work import keep_changes
@@ -48,5 +49,7 @@ def me():
             "kind": applicant.kind.value,
             "name": applicant.name,
             "district": applicant.district_code,
+            "bank_account": bank_account_view(applicant),
+            "head_iin": applicant.head_iin,
         },
     }

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from subsidy.applicants.schemas import ApplicantBriefSchema
+from subsidy.applicants.schemas import OwnApplicantBriefSchema
 
 
 class TokenRequestSchema(Schema):
@@ -17,4 +17,4 @@ class MeSchema(Schema):
     id = fields.Integer(required=True)
     username = fields.String(required=True)
     role = fields.String(required=True)
-    applicant = fields.Nested(ApplicantBriefSchema, allow_none=True, required=True)
+    applicant = fields.Nested(OwnApplicantBriefSchema, allow_none=True, required=True)

@@ -29,6 +29,17 @@ def get_applicant(iin_bin: str) -> Applicant:
     return applicant
 
 
+def bank_account_view(applicant: Applicant) -> dict | None:
+    """The account subsidies are paid to, for the applicant itself and officials only."""
+    if applicant.iban is None:
+        return None
+    return {
+        "iban": applicant.iban,
+        "bic": applicant.bic,
+        "changed_at": applicant.bank_account_changed_at,
+    }
+
+
 def cooperatives_of(applicant: Applicant) -> list[Applicant]:
     from subsidy.applicants.models import cooperative_members
 

@@ -13,6 +13,22 @@ class ApplicantCreateSchema(Schema):
         load_default=list,
         validate=validate.Length(max=500),
     )
+    head_iin = fields.String(validate=validate.Length(max=32))
+    iban = fields.String(validate=validate.Length(max=64))
+    bic = fields.String(validate=validate.Length(max=32))
+
+
+class BankAccountInSchema(Schema):
+    """A Kazakh IBAN (spaces allowed) and its bank's BIC; checked by the service."""
+
+    iban = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    bic = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class BankAccountSchema(Schema):
+    iban = fields.String(required=True)
+    bic = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True)
 
 
 class DistrictRefSchema(Schema):
@@ -38,6 +54,13 @@ class ApplicantBriefSchema(Schema):
     district = fields.String()
 
 
+class OwnApplicantBriefSchema(ApplicantBriefSchema):
+    """The brief record as its own applicant sees it (``/auth/me``): with the account and head."""
+
+    bank_account = fields.Nested(BankAccountSchema, allow_none=True)
+    head_iin = fields.String(allow_none=True)
+
+
 class ApplicantSchema(Schema):
     id = fields.Integer(required=True)
     iin_bin = fields.String(required=True)
@@ -47,3 +70,6 @@ class ApplicantSchema(Schema):
     members = fields.List(fields.Nested(ApplicantRefSchema), required=True)
     member_of = fields.List(fields.Nested(ApplicantRefSchema), required=True)
     created_at = fields.AwareDateTime(required=True)
+    # Only for the applicant itself and officials; absent for the other roles.
+    bank_account = fields.Nested(BankAccountSchema, allow_none=True)
+    head_iin = fields.String(allow_none=True)

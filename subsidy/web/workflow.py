@@ -19,6 +19,8 @@ from wtforms.validators import Length, Optional
 
 from subsidy.access import Role, page_roles
 from subsidy.accounts.queries import actor_names, usernames
+from subsidy.applicants import services as applicants
+from subsidy.applicants.bank import InvalidBankAccount, mask_iban, validate_bic, validate_iban
 from subsidy.applicants.queries import cooperatives_of
 from subsidy.applications import services
 from subsidy.applications.facts import registry_facts
@@ -73,6 +75,11 @@ class RejectForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     pass
+
+
+class BankAccountForm(FlaskForm):
+    iban = StringField(_l("IBAN"), validators=[Length(max=64)])
+    bic = StringField(_l("BIC of the bank"), validators=[Length(max=32)])
 
 
 class _FieldError(DomainError):
@@ -373,6 +380,10 @@ def decision_pdf(application_id):
 @bp.route("/profile")
 @page_roles(Role.APPLICANT)
 def profile():
+    return _render_profile(BankAccountForm(formdata=None))
+
+
+def _render_profile(form: FlaskForm, *, status: int = 200):
     applicant = current_user.applicant
     snapshots = latest_snapshots()
     return render_template(
@@ -382,4 +393,52 @@ def profile():
         memberships=cooperatives_of(applicant),
         facts=registry_facts(applicant),
         snapshots=snapshots,
-    )
+        masked_iban=mask_iban(applicant.iban) if applicant.iban else None,
+        bank_form=form,
+    ), status
+
+
+# What the page says of a refused IBAN or BIC, by field and check (bank.InvalidBankAccount).
+BANK_ERRORS = {
+    ("iban", "empty"): _l("Enter the IBAN."),
+    ("iban", "characters"): _l("Only Latin letters and digits."),
+    ("iban", "country"): _l("A Kazakh IBAN starts with KZ."),
+    ("iban", "length"): _l("A Kazakh IBAN has 20 characters."),
+    ("iban", "check_digits"): _l("The check digits do not match: look for a typo."),
+    ("iban", "structure"): _l("After KZ and 2 check digits: a 3-digit bank code, 13 characters."),
+    ("bic", "empty"): _l("Enter the BIC."),
+    ("bic", "characters"): _l("Only Latin letters and digits."),
+    ("bic", "length"): _l("A BIC has 8 or 11 characters."),
+    ("bic", "country"): _l("The BIC of a Kazakh bank has KZ in the 5th and 6th place."),
+    ("bic", "structure"): _l("A BIC is 4 letters, KZ, 2 letters or digits, then 3 optional."),
+}
+
+
+@bp.route("/profile/bank-account", methods=["POST"])
+@page_roles(Role.APPLICANT)
+def profile_bank_account():
+    form = BankAccountForm()
+    if not form.validate_on_submit():
+        return _render_profile(form, status=422)
+    # The service's checks, first here for a translated text next to each field.
+    refused = False
+    for validate, field in ((validate_iban, form.iban), (validate_bic, form.bic)):
+        try:
+            validate(field.data or "")
+        except InvalidBankAccount as error:
+            field.errors = [str(BANK_ERRORS.get((error.field, error.reason), error.message))]
+            refused = True
+    if refused:
+        return _render_profile(form, status=422)
+    try:
+        changed = applicants.set_bank_account(
+            applicant=current_user.applicant,
+            iban=form.iban.data,
+            bic=form.bic.data,
+            actor=current_user.actor,
+        )
+    except DomainError as refusal:
+        _show_refusal(form, refusal)
+        return _render_profile(form, status=refusal.status)
+    flash(gettext("Bank account saved.") if changed else gettext("The bank account is unchanged."))
+    return redirect(url_for(".profile"))

@@ -48,6 +48,7 @@ MATRIX = {
     ("GET", "/api/v1/applicants/<string:iin_bin>"): _only(
         ("owner", "official", "auditor", "admin")
     ),
+    ("PUT", "/api/v1/applicants/<string:iin_bin>/bank-account"): _only(("owner", "official")),
     ("GET", "/api/v1/programs"): PUBLIC,
     ("GET", "/api/v1/programs/<string:code>"): PUBLIC,
     ("POST", "/api/v1/applications"): _only(("owner", "official")),
@@ -106,6 +107,7 @@ MATRIX = {
         ("owner",), anonymous=302, other=404
     ),
     ("GET", "/profile"): _only(("owner", "other"), anonymous=302),
+    ("POST", "/profile/bank-account"): _only(("owner", "other"), anonymous=302),
     ("GET", "/audit"): _only(("auditor", "admin"), anonymous=302),
     ("POST", "/audit/verify"): _only(("auditor", "admin"), anonymous=302),
     ("GET", "/audit/export.jsonl"): _only(("auditor", "admin"), anonymous=302),
@@ -160,8 +162,11 @@ def _url(rule: str, world) -> str:
     return url + queries.get(url, "")
 
 
+ACCOUNT = {"iban": "KZ86125KZT5004100100", "bic": "KCJBKZKX"}
+
+
 def _body(method: str, rule: str, world) -> dict:
-    if method != "POST":
+    if method not in ("POST", "PUT"):
         return {}
     farm = world["farm"].iin_bin
     bodies = {
@@ -183,6 +188,8 @@ def _body(method: str, rule: str, world) -> dict:
             "json": {"program": "TEST-HEADS-2026", "applicant": farm, "quantity": "1"}
         },
         "/api/v1/documents/verify": {"json": {"sha256": "0" * 64}},
+        "/api/v1/applicants/<string:iin_bin>/bank-account": {"json": ACCOUNT},
+        "/profile/bank-account": {"data": ACCOUNT},
         "/login": {"data": {"username": world["users"]["official"].username, "password": PASSWORD}},
         "/applications/new": {
             "data": {"program": "TEST-HEADS-2026", "quantity": "1", "applicant": farm, "check": "1"}
