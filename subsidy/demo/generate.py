@@ -11,16 +11,23 @@ from the land cadastre's own list.
 
 A deterministic minority fails the usual eligibility checks (herds of 1-4 head,
 animals not all identified, tax arrears), so that demos show both outcomes.
+
+Bank accounts are Kazakh IBANs with valid check digits at real banks' codes (with their BICs),
+but the account numbers are made up. Legal entities and cooperatives have a head (director,
+chairman) with an IIN of their own; a peasant farm is registered on its head's IIN already. The
+accounts and heads come from a generator of their own, so adding them left the rest as it was.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
+from subsidy.applicants.bank import make_iban
 from subsidy.applicants.ids import make_bin, make_iin
 from subsidy.demo import names
 from subsidy.districts.data import CITY_CODES, DISTRICTS
@@ -49,6 +56,17 @@ PLOT_HUNDREDTHS = {
 CROP_ONLY = {"individual": 0.05, "peasant_farm": 0.15, "legal_entity": 0.25}
 KAZAKH_SHARE = 0.65  # roughly the region's population since the 2022 split
 CADASTRAL_REGION = "05"
+# Banks farms keep accounts at: (3-digit bank code in the IBAN, BIC, weight).
+BANKS = (
+    ("601", "HSBKKZKX", 6),  # Halyk Bank
+    ("722", "CASPKZKA", 3),  # Kaspi Bank
+    ("856", "KCJBKZKX", 2),  # Bank CenterCredit
+    ("965", "IRTYKZKA", 2),  # ForteBank
+    ("998", "TSESKZKA", 1),  # First Heartland Jusan Bank
+    ("948", "EURIKZKA", 1),  # Eurasian Bank
+)
+WITHOUT_ACCOUNT = 10  # individuals who have not given an account yet
+HEADED_KINDS = ("legal_entity", "cooperative")
 _SONS_PATRONYMICS = tuple(son for son, _ in names.RUSSIAN_PATRONYMICS.values())
 _DAUGHTERS_PATRONYMICS = tuple(daughter for _, daughter in names.RUSSIAN_PATRONYMICS.values())
 
@@ -58,6 +76,9 @@ class ApplicantRow(TypedDict):
     iin_bin: str
     name: str
     district_code: str
+    iban: NotRequired[str]
+    bic: NotRequired[str]
+    head_iin: NotRequired[str]
 
 
 class CooperativeRow(ApplicantRow):
@@ -102,6 +123,7 @@ def generate(seed: int = DEFAULT_SEED) -> DemoData:
     applicants = _applicants(rng, ids, used_names)
     cooperatives = _cooperatives(rng, ids, used_names, applicants)
     livestock, land, tax = _registry_facts(rng, applicants)
+    _accounts_and_heads(random.Random(f"{seed}:accounts"), ids, applicants, cooperatives)
     return DemoData(applicants, cooperatives, livestock, land, tax)
 
 
@@ -112,8 +134,9 @@ class _Ids:
         self._rng = rng
         self._issued: set[str] = set()
 
-    def iin(self, birth: date, female: bool) -> str:
-        return self._issue(lambda: make_iin(birth, female, self._rng.randint(1, 9999)))
+    def iin(self, birth: date, female: bool, rng: random.Random | None = None) -> str:
+        draw = rng or self._rng
+        return self._issue(lambda: make_iin(birth, female, draw.randint(1, 9999)))
 
     def bin(self, first_year: int, last_year: int) -> str:
         # Type 4 resident legal entity, attribute 0 head organisation.
@@ -204,6 +227,32 @@ def _members(rng: random.Random, district: str, candidates: list[ApplicantRow]) 
     others = [row["iin_bin"] for row in candidates if row["district_code"] != district]
     local_count = min(len(local), rng.randint(size // 2, size))
     return sorted(rng.sample(local, local_count) + rng.sample(others, size - local_count))
+
+
+def _accounts_and_heads(
+    rng: random.Random,
+    ids: _Ids,
+    applicants: list[ApplicantRow],
+    cooperatives: list[CooperativeRow],
+) -> None:
+    """An account for every applicant but a few individuals; a head for each organisation."""
+    rows: list[ApplicantRow] = [*applicants, *cooperatives]
+    individuals = [index for index, row in enumerate(rows) if row["kind"] == "individual"]
+    without = set(rng.sample(individuals, WITHOUT_ACCOUNT))
+    accounts: set[str] = set()
+    codes = [(code, bic) for code, bic, _ in BANKS]
+    weights = [weight for _, _, weight in BANKS]
+    for index, row in enumerate(rows):
+        if index not in without:
+            code, bic = rng.choices(codes, weights=weights)[0]
+            row["iban"] = _unique(accounts, functools.partial(_account_number, rng, code))
+            row["bic"] = bic
+        if row["kind"] in HEADED_KINDS:
+            row["head_iin"] = ids.iin(_birth_date(rng), rng.random() < 0.3, rng)
+
+
+def _account_number(rng: random.Random, bank_code: str) -> str:
+    return make_iban(bank_code, f"{rng.randrange(10**13):013d}")
 
 
 def _registry_facts(

@@ -50,6 +50,9 @@ def seed() -> str:
             name=row["name"],
             district=row["district_code"],
             members=list(row.get("members", [])),
+            head_iin=row.get("head_iin"),
+            iban=row.get("iban"),
+            bic=row.get("bic"),
             actor=SEED_ACTOR,
         )
         created += 1

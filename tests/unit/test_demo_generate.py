@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from subsidy.applicants.bank import validate_bic, validate_iban
 from subsidy.applicants.ids import id_kind
 from subsidy.demo import names
-from subsidy.demo.generate import COOPERATIVE_COUNT, DemoData, generate
+from subsidy.demo.generate import BANKS, COOPERATIVE_COUNT, DemoData, generate
 from subsidy.districts.data import DISTRICTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,3 +179,27 @@ def test_any_seed_gives_consistent_data(seed: int) -> None:
         assert 5 <= len(row["members"]) <= 15
         assert set(row["members"]) <= known
     assert {row["district_code"] for row in rows} == {district.code for district in DISTRICTS}
+
+
+def test_accounts_are_valid_kazakh_ibans_at_known_banks(data: DemoData) -> None:
+    rows = data.all_applicants()
+    with_account = [row for row in rows if "iban" in row]
+    assert len({row["iban"] for row in with_account}) == len(with_account)
+    assert 0 < len(rows) - len(with_account) < len(rows) // 10
+    banks = {code: bic for code, bic, _ in BANKS}
+    for row in with_account:
+        assert validate_iban(row["iban"]) == row["iban"]
+        assert validate_bic(row["bic"]) == banks[row["iban"][4:7]]
+    without = {row["kind"] for row in rows if "iban" not in row}
+    assert without == {"individual"}
+    assert all("bic" not in row for row in rows if "iban" not in row)
+
+
+def test_organisations_have_heads_of_their_own(data: DemoData) -> None:
+    rows = data.all_applicants()
+    heads = [row["head_iin"] for row in rows if "head_iin" in row]
+    assert {row["kind"] for row in rows if "head_iin" in row} == {"legal_entity", "cooperative"}
+    assert len(heads) == sum(row["kind"] in ("legal_entity", "cooperative") for row in rows)
+    assert all(id_kind(head) == "iin" for head in heads)
+    assert len(set(heads)) == len(heads)
+    assert not set(heads) & {row["iin_bin"] for row in rows}
