@@ -71,6 +71,7 @@ def sample_decision(long: bool = False) -> DecisionDocument:
         approved_amount=evaluation.amount,
         reject_reason=None,
         comment=None,
+        justification=None,
         checks=checks,
         evaluated_on=evaluation.on_date,
         snapshots=evaluation.snapshots,

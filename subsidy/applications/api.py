@@ -4,7 +4,7 @@ from flask import Response, request
 
 from subsidy.access import Role, api_user, roles
 from subsidy.api_docs import Blueprint
-from subsidy.applications import services
+from subsidy.applications import flags, services
 from subsidy.applications.queries import (
     application_view,
     list_applications,
@@ -84,3 +84,14 @@ def withdraw(application_id):
     user = api_user()
     application = visible_application(application_id, user)
     return application_view(services.withdraw_application(application=application, user=user))
+
+
+@blp.route("/<int(max=2147483647):application_id>/flags", methods=["POST"])
+@roles(Role.OFFICIAL)
+@blp.response(200, ApplicationSchema)
+def recompute_flags(application_id):
+    """Compute the risk flags again as of today (they are advisory: never a refusal)."""
+    user = api_user()
+    application = visible_application(application_id, user)
+    flags.recompute_flags(application=application, actor=user.actor)
+    return application_view(application)

@@ -11,7 +11,14 @@ import sqlalchemy.orm
 from subsidy.access import Role
 from subsidy.accounts.models import User
 from subsidy.applicants.models import Applicant
-from subsidy.applications.models import AWAITING_DECISION, Application, ApplicationClaim, Status
+from subsidy.applications.flags import flags_of
+from subsidy.applications.models import (
+    AWAITING_DECISION,
+    Application,
+    ApplicationClaim,
+    ApplicationFlag,
+    Status,
+)
 from subsidy.clock import today
 from subsidy.errors import NotFound
 from subsidy.extensions import db
@@ -75,6 +82,8 @@ LIST_COLUMNS = (
     Application.decided_at,
     Application.reject_reason,
     Application.decision_comment,
+    Application.justification,
+    Application.flags_computed_at,
 )
 
 
@@ -89,10 +98,13 @@ def list_applications(
     cursor: int | None = None,
     limit: int = 50,
     evaluation: bool = False,
+    flag: str | None = None,
+    sort: str | None = None,
 ) -> tuple[list[sa.Row], int | None]:
     """Rows of ``LIST_COLUMNS``, ``queue_position`` (and the stored evaluation JSON as
-    ``evaluation`` if asked), in first-come order (by id); keyset pagination: ``cursor`` is the
-    last id already seen."""
+    ``evaluation`` if asked), in first-come order (by id), or with ``sort="risk"`` the most
+    severely flagged first; keyset pagination: ``cursor`` is where the last row seen stands
+    (its id; by risk, ``rank * 2**31 + id``). ``flag``: only applications with that flag."""
     columns = (*LIST_COLUMNS, queue_position_column())
     if evaluation:
         columns = (*columns, Application.evaluation)
@@ -116,12 +128,45 @@ def list_applications(
         query = query.where(
             Application.status.in_(AWAITING_DECISION), Application.decision_due_on < today()
         )
-    if cursor is not None:
-        query = query.where(Application.id > cursor)
-    query = query.order_by(Application.id).limit(fixed_limit(limit + 1))
-    rows = list(db.session.execute(query))
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    if flag:
+        query = query.where(
+            sa.exists().where(
+                ApplicationFlag.application_id == Application.id, ApplicationFlag.code == flag
+            )
+        )
+    if sort == "risk":
+        rank = risk_rank_column()
+        query = query.add_columns(rank.label("risk_rank"))
+        if cursor is not None:
+            after_rank, after_id = divmod(cursor, RISK_CURSOR)
+            query = query.where(sa.tuple_(rank, Application.id) > sa.tuple_(after_rank, after_id))
+        query = query.order_by(rank, Application.id)
+    else:
+        if cursor is not None:
+            query = query.where(Application.id > cursor)
+        query = query.order_by(Application.id)
+    rows = list(db.session.execute(query.limit(fixed_limit(limit + 1))))
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = last.risk_rank * RISK_CURSOR + last.id if sort == "risk" else last.id
     return rows[:limit], next_cursor
+
+
+RISK_CURSOR = 2**31  # a risk-sorted cursor: rank * RISK_CURSOR + id
+SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
+UNFLAGGED_RANK = 3
+
+
+def risk_rank_column():
+    """0 for an application with a high flag, 1 medium, 2 low, 3 none."""
+    severity = sa.case(SEVERITY_RANK, value=ApplicationFlag.severity)
+    worst = (
+        sa.select(sa.func.min(severity))
+        .where(ApplicationFlag.application_id == Application.id)
+        .scalar_subquery()
+    )
+    return sa.func.coalesce(worst, UNFLAGGED_RANK)
 
 
 @functools.cache
@@ -188,6 +233,7 @@ def decision_view(application) -> dict | None:
         "decided_at": application.decided_at,
         "reason": application.reject_reason,
         "comment": application.decision_comment,
+        "justification": application.justification,
     }
 
 
@@ -220,6 +266,7 @@ def _view(
         "overdue": overdue,
         "queue_position": position,
         "decision": decision_view(application),
+        "flags_computed_at": application.flags_computed_at,
     }
 
 
@@ -242,6 +289,7 @@ def application_view(application) -> dict:
     )
     view["eligibility"] = json.loads(application.evaluation)
     view["animals"] = claimed_animals(application.id)
+    view["flags"] = flags_of([application.id]).get(application.id, [])
     return view
 
 
@@ -271,7 +319,8 @@ def claimed_animals_of(application_ids: list[int]) -> dict[int, list[str]]:
 def list_views(rows) -> list[dict]:
     """``application_view`` of each list row (``queries.list_applications``) without its
     eligibility; the claimed animals of the whole page in one query."""
-    animals = claimed_animals_of([row.id for row in rows])
+    ids = [row.id for row in rows]
+    animals, flags = claimed_animals_of(ids), flags_of(ids)
     views = [
         _view(
             row,
@@ -292,4 +341,5 @@ def list_views(rows) -> list[dict]:
     ]
     for view in views:
         view["animals"] = animals.get(view["id"], [])
+        view["flags"] = flags.get(view["id"], [])
     return views

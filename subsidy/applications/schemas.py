@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from subsidy.applicants.schemas import ApplicantBriefSchema
 from subsidy.applications.models import Status
+from subsidy.eligibility.flags import CODES as FLAG_CODES
 from subsidy.fields import Money, money_str
 
 STATUSES = [status.value for status in Status]
@@ -62,7 +63,9 @@ class ApplicationListQuerySchema(Schema):
     district = fields.String(validate=validate.Length(max=16))
     applicant = fields.String(validate=validate.Length(max=32))
     overdue = fields.Boolean()
-    cursor = fields.Integer(validate=validate.Range(min=0, max=2**31 - 1))
+    flag = fields.String(validate=validate.OneOf(FLAG_CODES))
+    sort = fields.String(validate=validate.OneOf(["risk"]))
+    cursor = fields.Integer(validate=validate.Range(min=0, max=4 * 2**31 - 1))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -95,6 +98,15 @@ class DecisionSchema(Schema):
     decided_at = fields.AwareDateTime(allow_none=True)
     reason = fields.String(allow_none=True)
     comment = fields.String(allow_none=True)
+    # Why the official approved despite a high risk flag.
+    justification = fields.String(allow_none=True)
+
+
+class FlagSchema(Schema):
+    code = fields.String(required=True)
+    severity = fields.String(required=True, validate=validate.OneOf(["high", "medium", "low"]))
+    detail = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    evidence = fields.Dict(required=True)
 
 
 class ApplicationSchema(Schema):
@@ -117,6 +129,9 @@ class ApplicationSchema(Schema):
     decision = fields.Nested(DecisionSchema, allow_none=True, required=True)
     # The identified animals the application claims (head programs with an animals extract).
     animals = fields.List(fields.String(), required=True)
+    # Advisory risk evidence for the official, never a refusal; highest severity first.
+    flags = fields.List(fields.Nested(FlagSchema), required=True)
+    flags_computed_at = fields.AwareDateTime(allow_none=True, required=True)
 
 
 class ApplicationPageSchema(Schema):
@@ -145,6 +160,8 @@ def _plain_view(view: dict) -> dict:
         "submitted_at": view["submitted_at"].isoformat(),
         "submitted_on": view["submitted_on"].isoformat(),
         "decision_due_on": view["decision_due_on"].isoformat(),
+        "flags": [{k: v for k, v in flag.items() if k != "computed_at"} for flag in view["flags"]],
+        "flags_computed_at": _iso(view["flags_computed_at"]),
         "decision": None
         if decision is None
         else {

@@ -14,6 +14,7 @@ from subsidy.accounts.models import User
 from subsidy.applicants.queries import applicant_by_iin_bin
 from subsidy.applications.calendar import add_working_days
 from subsidy.applications.facts import Funding, gather_facts, keys_of, other_applications
+from subsidy.applications.flags import store_flags
 from subsidy.applications.models import Application, ApplicationClaim, lock_application
 from subsidy.applications.states import Status, move, require_action
 from subsidy.audit.actions import Action
@@ -290,6 +291,7 @@ def submit_application(
         program_version=version,
         applicant=applicant_row,
     )
+    flags = store_flags(application)
     subject = f"application:{application.id}"
     append_entries(
         [
@@ -316,6 +318,7 @@ def submit_application(
                     "failed": evaluation.failed_rules,
                     "snapshots": evaluation.snapshots,
                     "status": application.status.value,
+                    "flags": [flag.code for flag in flags],
                 },
             ),
         ]

@@ -27,6 +27,7 @@ class Action(enum.StrEnum):
     APPLICATION_SUBMITTED = "application_submitted"
     APPLICATION_EVALUATED = "application_evaluated"
     APPLICATION_WITHDRAWN = "application_withdrawn"
+    FLAGS_COMPUTED = "flags_computed"
     # decisions
     APPLICATION_FIRST_APPROVAL = "application_first_approval"
     APPLICATION_APPROVED = "application_approved"

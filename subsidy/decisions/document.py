@@ -55,6 +55,7 @@ class DecisionDocument:
     approved_amount: Decimal | None
     reject_reason: str | None
     comment: str | None
+    justification: str | None  # why approved despite a high risk flag
     checks: tuple[dict[str, Any], ...]  # CheckResult.to_json() of the evaluation, in order
     evaluated_on: date
     snapshots: dict[str, int | None]  # registry snapshot ids the evaluation used

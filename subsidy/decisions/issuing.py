@@ -42,6 +42,7 @@ class Decision:
     approved_amount: object = None  # Decimal for an approval
     reject_reason: str | None = None
     comment: str | None = None
+    justification: str | None = None  # why approved despite a high risk flag
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ def document_for(application: Application, decision: Decision, number: str):
         approved_amount=decision.approved_amount if decision.outcome == "approved" else None,
         reject_reason=decision.reject_reason,
         comment=decision.comment,
+        justification=decision.justification,
         checks=tuple(evaluation["checks"]),
         evaluated_on=date.fromisoformat(evaluation["on_date"]),
         snapshots=evaluation.get("snapshots", {}),

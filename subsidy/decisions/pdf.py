@@ -213,6 +213,14 @@ def _money_rows(doc: DecisionDocument) -> list[Row]:
         rows.append(("Бас тарту себебі", "Причина отказа", f"<b>{_text(doc.reason)}</b>"))
     if doc.comment and doc.comment.strip():
         rows.append(("Түсініктеме", "Комментарий", _text(doc.comment.strip())))
+    if doc.justification and doc.justification.strip():
+        rows.append(
+            (
+                "Тәуекел белгісіне қарамастан мақұлдау негіздемесі",
+                "Обоснование одобрения при признаке риска",
+                _text(doc.justification.strip()),
+            )
+        )
     return rows
 
 

@@ -7,6 +7,8 @@ from subsidy.fields import Money
 class ApproveSchema(Schema):
     amount = Money(load_default=None)
     comment = fields.String(load_default=None, validate=validate.Length(max=2000))
+    # Required when the application has a high risk flag.
+    justification = fields.String(load_default=None, validate=validate.Length(max=2000))
 
 
 class RejectSchema(Schema):

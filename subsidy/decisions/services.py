@@ -12,6 +12,7 @@ views answer with 409, since the official's approval did not take effect."""
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 from subsidy.access import Role
 from subsidy.accounts.models import User
 from subsidy.applicants.models import Applicant
+from subsidy.applications.flags import has_high_flag
 from subsidy.applications.models import Application, lock_application
 from subsidy.applications.queries import first_in_queue, queue_position
 from subsidy.applications.states import Status, move, require_action
@@ -123,6 +125,7 @@ def _decision_of(application: Application, moment: _Moment) -> Decision:
         approved_amount=application.approved_amount if approved else None,
         reject_reason=application.reject_reason,
         comment=application.decision_comment,
+        justification=application.justification if approved else None,
     )
 
 
@@ -144,9 +147,25 @@ class _Plan:
     amount: Decimal
     comment: str | None
     threshold: Decimal
+    justification: str | None  # the one given now, or an earlier approval's
+    high_flags: tuple[str, ...]
 
 
-def _plan(application: Application, user: User, amount, comment) -> _Plan:
+def _justification(application: Application, given: str | None) -> tuple[str | None, tuple]:
+    """A high risk flag is no refusal, but the official must write why they approve anyway."""
+    given = _bounded(given, "justification")
+    high = tuple(has_high_flag(application.id))
+    justification = given or application.justification
+    if high and not justification:
+        raise ValidationFailed.field(
+            "justification",
+            f"the application has a high risk flag ({', '.join(high)}): "
+            "write why it is approved all the same",
+        )
+    return justification, high
+
+
+def _plan(application: Application, user: User, amount, comment, justification=None) -> _Plan:
     require_action("approve", application.status)
     if linked_to(user, application.applicant):
         raise Forbidden("you are linked to this applicant and may not decide its application")
@@ -165,13 +184,16 @@ def _plan(application: Application, user: User, amount, comment) -> _Plan:
     amount = ceiling if amount is None else amount
     threshold = definition_of(application.program_version).second_approval_above
     final = not (application.status is Status.SUBMITTED and amount > threshold)
-    return _Plan(final, amount, comment, threshold)
+    justification, high = _justification(application, justification)
+    return _Plan(final, amount, comment, threshold, justification, high)
 
 
-def _draft_approval(application, user, amount, comment, moment: _Moment) -> Rendered | None:
+def _draft_approval(
+    application, user, amount, comment, justification, moment: _Moment
+) -> Rendered | None:
     """Before the lock: the document of the final approval this will likely be, if any."""
     try:
-        plan = _plan(application, user, amount, comment)
+        plan = _plan(application, user, amount, comment, justification)
     except DomainError:
         return None
     if not plan.final or application.program.remaining_amount < plan.amount:
@@ -184,6 +206,7 @@ def _draft_approval(application, user, amount, comment, moment: _Moment) -> Rend
         first_approver_id=application.first_approver_id,
         approved_amount=plan.amount,
         comment=plan.comment or application.decision_comment,
+        justification=plan.justification,
     )
     return _draft(application, decision)
 
@@ -194,12 +217,15 @@ def approve_application(
     user: User,
     amount: Decimal | None = None,
     comment: str | None = None,
+    justification: str | None = None,
 ) -> Approval:
+    """Approve; above the program's threshold a first approval. An application with a high
+    risk flag needs a ``justification`` (422 naming it), kept and printed in the decision."""
     _require_official(user)
     moment = _Moment.now()
-    drafted = _draft_approval(application, user, amount, comment, moment)
+    drafted = _draft_approval(application, user, amount, comment, justification, moment)
     program = _lock(application)
-    plan = _plan(application, user, amount, comment)
+    plan = _plan(application, user, amount, comment, justification)
     if not plan.final:
         return _first_approval(application, user, plan, moment)
     return _final_approval(program, application, user, plan, moment, drafted)
@@ -211,12 +237,17 @@ def _first_approval(application, user, plan: _Plan, moment: _Moment) -> Approval
     application.first_approver_id = user.id
     application.first_approved_at = moment.at
     application.decision_comment = plan.comment
+    application.justification = plan.justification
     db.session.flush()
     append_entry(
         actor=user.actor,
         action=Action.APPLICATION_FIRST_APPROVAL,
         subject=f"application:{application.id}",
-        data={"amount": f"{plan.amount:.2f}", "threshold": f"{plan.threshold:.2f}"},
+        data={
+            "amount": f"{plan.amount:.2f}",
+            "threshold": f"{plan.threshold:.2f}",
+            **_justified(plan),
+        },
     )
     return Approval(application, Outcome.FIRST_APPROVAL, plan.amount)
 
@@ -240,6 +271,7 @@ def _final_approval(program, application, user, plan: _Plan, moment, drafted) ->
     application.decided_at = moment.at
     if plan.comment:
         application.decision_comment = plan.comment
+    application.justification = plan.justification
     db.session.flush()
     entry = append_entry(
         actor=user.actor,
@@ -250,6 +282,7 @@ def _final_approval(program, application, user, plan: _Plan, moment, drafted) ->
             "from": previous.value,
             "first_approver": application.first_approver_id,
             "program_committed": f"{program.committed_amount:.2f}",
+            **_justified(plan),
         },
     )
     issue_decision_document(
@@ -260,6 +293,15 @@ def _final_approval(program, application, user, plan: _Plan, moment, drafted) ->
         drafted=drafted,
     )
     return Approval(application, Outcome.APPROVED, amount)
+
+
+def _justified(plan: _Plan) -> dict:
+    """What the log keeps of a justification: the high flags it answers and its SHA-256 (the
+    text, which may name people, is in the decision document, whose hash is logged)."""
+    if not plan.high_flags:
+        return {}
+    digest = hashlib.sha256((plan.justification or "").encode("utf-8")).hexdigest()
+    return {"high_flags": list(plan.high_flags), "justification_sha256": digest}
 
 
 def _waitlist(program, application, user, amount) -> Approval:

@@ -49,6 +49,7 @@ ACTION_LABELS = {
     Action.BANK_ACCOUNT_CHANGED: _l("Bank account changed"),
     Action.APPLICANT_HEAD_CHANGED: _l("Head of the applicant changed"),
     Action.PROGRAM_LOADED: _l("Program loaded"),
+    Action.FLAGS_COMPUTED: _l("Risk flags checked again"),
     Action.REGISTRY_IMPORTED: _l("Registry imported"),
     Action.APPLICATION_SUBMITTED: _l("Application submitted"),
     Action.APPLICATION_EVALUATED: _l("Application evaluated"),
@@ -95,6 +96,18 @@ def label(mapping: dict, value) -> str:
     return str(mapping.get(key, key)) if key is not None else "—"
 
 
+FLAG_LABELS = {
+    "shared_bank_account": _l("Shared bank account"),
+    "shared_head": _l("Same head as other applicants"),
+    "threshold_splitting": _l("Request split under the threshold"),
+    "member_also_applies": _l("Member claims what its cooperative claims"),
+    "herd_spike": _l("Sudden growth of the herd"),
+    "bank_account_changed": _l("Bank account changed recently"),
+    "concentration": _l("Large share of the budget"),
+}
+SEVERITY_LABELS = {"high": _l("high"), "medium": _l("medium"), "low": _l("low")}
+
+
 def register_labels(state) -> None:
     """Blueprint hook: the mappings as Jinja filters."""
     state.app.jinja_env.filters.update(
@@ -105,4 +118,6 @@ def register_labels(state) -> None:
         action_label=lambda v: label(ACTION_LABELS, v),
         snapshot_label=lambda v: label(SNAPSHOT_LABELS, v),
         species_label=lambda v: label(SPECIES_LABELS, v),
+        flag_label=lambda v: label(FLAG_LABELS, v),
+        severity_label=lambda v: label(SEVERITY_LABELS, v),
     )

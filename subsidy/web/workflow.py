@@ -22,7 +22,7 @@ from subsidy.accounts.queries import actor_names, usernames
 from subsidy.applicants import services as applicants
 from subsidy.applicants.bank import InvalidBankAccount, mask_iban, validate_bic, validate_iban
 from subsidy.applicants.queries import cooperatives_of
-from subsidy.applications import services
+from subsidy.applications import flags, services
 from subsidy.applications.facts import registry_facts
 from subsidy.applications.queries import (
     application_view,
@@ -42,7 +42,7 @@ from subsidy.programs.queries import current_versions, is_open, program_view
 from subsidy.registry.queries import latest_snapshots
 from subsidy.transparency.queries import summary as register_summary
 from subsidy.unit_of_work import discard_changes, keep_changes
-from subsidy.web.labels import STATUS_LABELS, UNIT_LABELS, register_labels
+from subsidy.web.labels import FLAG_LABELS, STATUS_LABELS, UNIT_LABELS, register_labels
 
 bp = Blueprint("workflow", __name__)
 bp.record_once(register_labels)
@@ -67,6 +67,13 @@ class ApplicationForm(FlaskForm):
 class ApproveForm(FlaskForm):
     amount = StringField(_l("Amount (optional, lower than requested)"), [Length(max=32)])
     comment = TextAreaField(_l("Comment"), [Length(max=2000)])
+    justification = TextAreaField(
+        _l("Justification (required with a high risk flag)"), [Length(max=2000)]
+    )
+
+
+class FlagsForm(FlaskForm):
+    pass
 
 
 class RejectForm(FlaskForm):
@@ -124,14 +131,17 @@ def _filters() -> dict:
     if status not in STATUS_LABELS:
         status = None
     cursor = args.get("cursor", "")
+    flag = args.get("flag") or None
     return {
+        "flag": flag if flag in FLAG_LABELS else None,
+        "sort": "risk" if args.get("sort") == "risk" else None,
         "program": (args.get("program") or "")[:64] or None,
         "district": (args.get("district") or "")[:16] or None,
         "status": status,
         "overdue": args.get("overdue") == "1",
         # isdecimal, not isdigit: "²" is a digit that int() refuses.
         "cursor": int(cursor)
-        if cursor.isascii() and cursor.isdecimal() and len(cursor) < 10
+        if cursor.isascii() and cursor.isdecimal() and len(cursor) < 11
         else None,
     }
 
@@ -166,6 +176,7 @@ def applications():
         districts=[(row["code"], localized(row["name"])) for row in summary["by_district"]],
         statuses=STATUS_LABELS,
         status_names=_status_names(),
+        flag_names={code: str(name) for code, name in FLAG_LABELS.items()},
     )
 
 
@@ -286,6 +297,8 @@ def _render_application(application, *, error=None, status=200, forms=None):
         "approve_form": forms.get("approve") or ApproveForm(formdata=None),
         "reject_form": forms.get("reject") or RejectForm(formdata=None),
         "withdraw_form": WithdrawForm(formdata=None),
+        "flags_form": FlagsForm(formdata=None),
+        "may_recheck": current_user.role is Role.OFFICIAL,
         "error": error,
     }
     return render_template("workflow/application.html", **context), status
@@ -331,13 +344,26 @@ def approve(application_id):
         if amount_text and amount is None:
             raise _FieldError("amount", form.amount.errors[0])
         approval = decisions.approve_application(
-            application=application, user=current_user, amount=amount, comment=form.comment.data
+            application=application,
+            user=current_user,
+            amount=amount,
+            comment=form.comment.data,
+            justification=form.justification.data,
         )
         if approval.waitlisted:
             keep_changes()  # the waitlisting is logged and kept; the approval did not happen
             raise approval.refusal()
 
     return _decide(application_id, form, "approve", act, gettext("Approval recorded."))
+
+
+@bp.route("/applications/<int(max=2147483647):application_id>/flags", methods=["POST"])
+@page_roles(Role.OFFICIAL)
+def recompute(application_id):
+    def act(application):
+        flags.recompute_flags(application=application, actor=current_user.actor)
+
+    return _decide(application_id, FlagsForm(), "flags", act, gettext("Risk flags checked again."))
 
 
 @bp.route("/applications/<int(max=2147483647):application_id>/reject", methods=["POST"])

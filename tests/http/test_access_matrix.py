@@ -69,6 +69,9 @@ MATRIX = {
     ("POST", "/api/v1/applications/<int(max=2147483647):application_id>/withdraw"): _only(
         ("owner",), other=404
     ),
+    ("POST", "/api/v1/applications/<int(max=2147483647):application_id>/flags"): _only(
+        ("official",)
+    ),
     ("POST", "/api/v1/documents/verify"): PUBLIC,
     ("GET", "/api/v1/transparency/decisions"): PUBLIC,
     ("GET", "/api/v1/transparency/summary"): PUBLIC,
@@ -105,6 +108,9 @@ MATRIX = {
     ),
     ("POST", "/applications/<int(max=2147483647):application_id>/withdraw"): _only(
         ("owner",), anonymous=302, other=404
+    ),
+    ("POST", "/applications/<int(max=2147483647):application_id>/flags"): _only(
+        ("official",), anonymous=302
     ),
     ("GET", "/profile"): _only(("owner", "other"), anonymous=302),
     ("POST", "/profile/bank-account"): _only(("owner", "other"), anonymous=302),

@@ -105,6 +105,7 @@ def decision(**changes: Any) -> DecisionDocument:
         approved_amount=Decimal("12305542.50"),
         reject_reason=None,
         comment=None,
+        justification=None,
         checks=dairy_checks(),
         evaluated_on=date(2026, 3, 2),
         snapshots={"land": 4, "livestock": 12, "tax": None},
@@ -417,3 +418,11 @@ def _overflowing_lines(flowable: Any) -> list[str]:
         for inner in flowable._content:
             problems += _overflowing_lines(inner)
     return problems
+
+
+def test_a_justification_of_an_approval_despite_a_high_flag_is_printed() -> None:
+    doc = decision(justification="Счёт общий с супругой, проверено по документам")
+    text = " ".join(text_of(pdf.render_decision(doc)).split())
+    assert "Обоснование одобрения при признаке риска" in text
+    assert "Счёт общий с супругой" in text
+    assert "Обоснование одобрения" not in " ".join(text_of(pdf.render_decision(decision())).split())
