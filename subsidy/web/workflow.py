@@ -58,6 +58,10 @@ class ApplicationForm(FlaskForm):
     program = SelectField(_l("Program"), choices=[])
     applicant = StringField(_l("Applicant IIN/BIN"), validators=[Optional(), Length(max=12)])
     quantity = StringField(_l("Quantity"), validators=[Length(max=32)])
+    animals = TextAreaField(
+        _l("Animal ids (per-head programs; optional, separated by spaces or commas)"),
+        validators=[Length(max=40_000)],
+    )
     idempotency_key = HiddenField()
     # The buttons are written in the template (<button name=check|submit>); these read them.
     check = SubmitField()
@@ -231,11 +235,13 @@ def new_application():
         if quantity is None:
             status = 422
         else:
+            listed = (form.animals.data or "").replace(",", " ").split()
             args = {
                 "program": form.program.data,
                 "applicant": applicant,
                 "quantity": quantity,
                 "user": current_user,
+                "animals": listed or None,
             }
             try:
                 if form.submit.data:

@@ -284,3 +284,30 @@ def test_the_profile_shows_the_registry_facts(client, world):
 def test_odd_queue_cursors_do_not_crash(client, app, cursor):
     _login(client, make_user("official"))
     assert client.get(f"/applications?cursor={cursor}").status_code == 200
+
+
+def test_the_farmer_lists_its_animals_and_sees_them_claimed(client, world):
+    from tests.factories import animals_extract
+
+    farm = world["farm"]
+    animals_extract(
+        [(farm.iin_bin, f"KZF{n:04d}", "cattle", "F", "2024-01-01", "2025-01-01") for n in range(3)]
+        + [(world["other"].iin_bin, "KZX0001", "cattle", "F", "2024-01-01", "2025-01-01")]
+    )
+    _login(client, world["farmer"])
+    form = client.get("/applications/new")
+    data = {
+        "csrf_token": _hidden(form.text, "csrf_token"),
+        "idempotency_key": _hidden(form.text, "idempotency_key"),
+        "program": "TEST-HEADS-2026",
+        "quantity": "2",
+        "submit": "Submit",
+    }
+    before = _count()
+    foreign = client.post("/applications/new", data={**data, "animals": "KZF0000, KZX0001"})
+    assert foreign.status_code == 422 and "KZX0001" in foreign.text
+    assert _count() == before
+    done = client.post("/applications/new", data={**data, "animals": "KZF0002 KZF0000"})
+    assert done.status_code == 302
+    page = client.get(done.headers["Location"])
+    assert 'id="claimed-animals"' in page.text and "KZF0000, KZF0002" in page.text
