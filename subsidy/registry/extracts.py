@@ -2,17 +2,34 @@
 
 Formats (header row required, UTF-8, comma-separated):
 - livestock: ``iin_bin,species,heads,identified_heads``
+- animals: ``iin_bin,animal_id,species,sex,birth_date,registered_on``: every identified animal
+  of the livestock identification database, one a line. ``animal_id`` is unique in the extract,
+  1-32 of the ASCII characters A-Z, 0-9 and ``-``, beginning and ending with a letter or digit
+  (``KZ123456789012``); ``sex`` is ``F`` or ``M``; both dates are real days written
+  ``YYYY-MM-DD`` (no other ISO 8601 spelling), ``registered_on`` not before ``birth_date``.
 - land: ``iin_bin,cadastral_number,hectares``
 - tax: ``iin_bin,arrears`` (KZT)
 
 A file is accepted whole or refused whole; the refusal names the line and the column.
+:func:`iter_extract` yields the rows one at a time as it reads the lines, so that an import holds
+neither the file nor its rows; the refusal comes when the bad line is reached, and a caller that
+stored the rows before it must undo them (roll back its transaction). :func:`parse_extract`
+returns the rows as a list.
+
+The check for repeated rows remembers the key of every row read so far (an animal's id, a herd's
+owner and species, ...): not in a dict of strings, which takes about 120 MB for a million animal
+ids, but in :class:`SeenKeys`, the keys' bytes end to end and a table of row numbers, about
+30 MB for the same million, exact.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import re
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import cast
 
@@ -20,11 +37,16 @@ from subsidy.applicants.ids import InvalidId, id_kind
 
 HEADERS = {
     "livestock": ("iin_bin", "species", "heads", "identified_heads"),
+    "animals": ("iin_bin", "animal_id", "species", "sex", "birth_date", "registered_on"),
     "land": ("iin_bin", "cadastral_number", "hectares"),
     "tax": ("iin_bin", "arrears"),
 }
 SPECIES = ("cattle", "sheep", "goats", "horses", "camels", "pigs", "poultry")
+SEXES = ("F", "M")
 CADASTRAL_RE = re.compile(r"^\d{2}-\d{3}-\d{3}-\d{3,5}$")
+# [A-Z0-9], not \w or str.isalnum(): those also take "é", "²" and Arabic-Indic digits.
+ANIMAL_ID_RE = re.compile(r"[A-Z0-9](?:[A-Z0-9-]{0,30}[A-Z0-9])?")
+ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_HEADS = 1_000_000
 MAX_HECTARES = Decimal("10000000")
 MAX_ARREARS = Decimal("10000000000000")
@@ -38,6 +60,7 @@ class ExtractError(ValueError):
         self.message = message
 
 
+@functools.lru_cache(maxsize=8192)  # an owner's animals follow one another in an extract
 def _iin_bin(value: str) -> str:
     try:
         id_kind(value)
@@ -50,6 +73,30 @@ def _species(value: str) -> str:
     if value not in SPECIES:
         raise ValueError(f"must be one of {', '.join(SPECIES)}")
     return value
+
+
+def _animal_id(value: str) -> str:
+    if not ANIMAL_ID_RE.fullmatch(value):
+        raise ValueError(
+            "must be 1-32 of A-Z, 0-9 and '-', beginning and ending with a letter or digit"
+        )
+    return value
+
+
+def _sex(value: str) -> str:
+    if value not in SEXES:
+        raise ValueError("must be F or M")
+    return value
+
+
+@functools.lru_cache(maxsize=4096)  # a million animals are born on a few thousand days
+def _iso_date(value: str) -> date:
+    if not ISO_DATE_RE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("is not a real date") from None
 
 
 def _count(value: str) -> int:
@@ -85,8 +132,9 @@ def _cadastral(value: str) -> str:
     return value
 
 
-# A parsed cell: the IIN/BIN, species and cadastral number as text, head counts, decimals.
-Cell = str | int | Decimal
+# A parsed cell: the IIN/BIN, species, animal id, sex and cadastral number as text, head counts,
+# decimals, dates.
+Cell = str | int | Decimal | date
 
 PARSERS: dict[str, dict[str, Callable[[str], Cell]]] = {
     "livestock": {
@@ -95,6 +143,14 @@ PARSERS: dict[str, dict[str, Callable[[str], Cell]]] = {
         "heads": _count,
         "identified_heads": _count,
     },
+    "animals": {
+        "iin_bin": _iin_bin,
+        "animal_id": _animal_id,
+        "species": _species,
+        "sex": _sex,
+        "birth_date": _iso_date,
+        "registered_on": _iso_date,
+    },
     "land": {
         "iin_bin": _iin_bin,
         "cadastral_number": _cadastral,
@@ -102,15 +158,73 @@ PARSERS: dict[str, dict[str, Callable[[str], Cell]]] = {
     },
     "tax": {"iin_bin": _iin_bin, "arrears": _decimal(2, MAX_ARREARS, positive=False)},
 }
-# A row is the same record as another when these columns repeat.
+# A row is the same record as another when these columns (all text) repeat.
 KEYS = {
     "livestock": ("iin_bin", "species"),
+    "animals": ("animal_id",),
     "land": ("iin_bin", "cadastral_number"),
     "tax": ("iin_bin",),
 }
 
 
-def parse_extract(kind: str, lines: Iterable[str]) -> list[dict[str, Cell]]:
+class SeenKeys:
+    """The keys of the rows read so far, each with its line, in about 30 bytes a key for an
+    animal id of 14 characters (a dict of str to int takes about 120): the keys' bytes end to end
+    in one bytearray, where each ends in an array, and an open-addressing table (linear probing,
+    at most half full) of row numbers. Exact: a probe that lands on a row compares its bytes."""
+
+    _EMPTY = -1
+
+    def __init__(self, capacity: int = 1 << 12) -> None:
+        size = 1 << max(3, (2 * capacity - 1).bit_length())
+        self._bytes = bytearray()
+        self._ends = array("q")  # row -> where its key ends in _bytes
+        self._lines = array("q")  # row -> its line
+        self._slots = array("i", [self._EMPTY]) * size  # table -> row
+        self._mask = size - 1
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def add(self, key: bytes, line: int) -> int | None:
+        """Remember ``key`` at ``line``; if a row had it already, the line of that row instead."""
+        slots, mask, ends, keys = self._slots, self._mask, self._ends, self._bytes
+        length = len(key)
+        index = hash(key) & mask
+        row = slots[index]
+        while row != self._EMPTY:
+            end = ends[row]
+            start = ends[row - 1] if row else 0
+            if end - start == length and keys[start:end] == key:
+                return self._lines[row]
+            index = (index + 1) & mask
+            row = slots[index]
+        row = len(self._lines)
+        slots[index] = row
+        keys += key
+        ends.append(len(keys))
+        self._lines.append(line)
+        if 2 * (row + 1) > mask + 1:
+            self._grow()
+        return None
+
+    def _grow(self) -> None:
+        size = 2 * (self._mask + 1)
+        mask = size - 1
+        slots = array("i", [self._EMPTY]) * size
+        keys, start = self._bytes, 0
+        for row, end in enumerate(self._ends):
+            index = hash(bytes(keys[start:end])) & mask
+            while slots[index] != self._EMPTY:
+                index = (index + 1) & mask
+            slots[index] = row
+            start = end
+        self._slots, self._mask = slots, mask
+
+
+def iter_extract(kind: str, lines: Iterable[str]) -> Iterator[dict[str, Cell]]:
+    """The rows of an extract one at a time, checked as they come; :class:`ExtractError` at the
+    first bad line, or after the last line when there was no row at all."""
     if kind not in HEADERS:
         raise ExtractError(0, "kind", f"must be one of {', '.join(HEADERS)}")
     reader = csv.reader(lines)
@@ -118,24 +232,28 @@ def parse_extract(kind: str, lines: Iterable[str]) -> list[dict[str, Cell]]:
     expected = HEADERS[kind]
     if header is None or tuple(name.strip().lstrip("\ufeff") for name in header) != expected:
         raise ExtractError(1, "header", f"must be exactly {','.join(expected)}")
-    rows: list[dict[str, Cell]] = []
-    seen: dict[tuple[Cell, ...], int] = {}
+    keys = KEYS[kind]
+    seen = SeenKeys()
     for row in reader:
         line = reader.line_num
-        if not row or all(not cell.strip() for cell in row):
+        if not "".join(row).strip():  # a blank line, or only commas and spaces
             continue
         if len(row) != len(expected):
             raise ExtractError(line, "row", f"has {len(row)} columns, expected {len(expected)}")
         record = _parse_row(kind, line, row)
-        key = tuple(record[name] for name in KEYS[kind])
-        if key in seen:
-            raise ExtractError(line, KEYS[kind][-1], f"repeats line {seen[key]}")
-        seen[key] = line
-        rows.append(record)
-    if not rows:
+        key = "\x1f".join([cast(str, record[name]) for name in keys]).encode()
+        first = seen.add(key, line)
+        if first is not None:
+            raise ExtractError(line, keys[-1], f"repeats line {first}")
+        yield record
+    if not seen:
         # A snapshot replaces the previous one whole: an empty file would erase every fact.
         raise ExtractError(2, "row", "the extract has no rows")
-    return rows
+
+
+def parse_extract(kind: str, lines: Iterable[str]) -> list[dict[str, Cell]]:
+    """Every row of an extract (see :func:`iter_extract`), for files small enough to hold."""
+    return list(iter_extract(kind, lines))
 
 
 def _parse_row(kind: str, line: int, row: list[str]) -> dict[str, Cell]:
@@ -145,7 +263,9 @@ def _parse_row(kind: str, line: int, row: list[str]) -> dict[str, Cell]:
             record[name] = parse(cell.strip())
         except ValueError as error:
             raise ExtractError(line, name, str(error)) from None
-    # Both livestock counts are parsed by _count.
+    # Both livestock counts are parsed by _count, both animal dates by _iso_date.
     if kind == "livestock" and cast(int, record["identified_heads"]) > cast(int, record["heads"]):
         raise ExtractError(line, "identified_heads", "must not exceed heads")
+    if kind == "animals" and cast(date, record["registered_on"]) < cast(date, record["birth_date"]):
+        raise ExtractError(line, "registered_on", "must not be before birth_date")
     return record
