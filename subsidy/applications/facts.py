@@ -16,6 +16,7 @@ from subsidy.eligibility.facts import Animal, Facts, Herd, OtherApplication, Par
 from subsidy.eligibility.rules import Claim, ProgramRules, claims
 from subsidy.extensions import db
 from subsidy.registry.queries import (
+    animal_counts,
     animals_of,
     land_of,
     latest_snapshots,
@@ -82,16 +83,38 @@ def candidate_animals(applicant: Applicant, species: str) -> tuple[Animal, ...] 
     )
 
 
+def herds_of(snapshots: dict, owners: list[str]) -> tuple[Herd, ...]:
+    """The owners' herds by (owner, species): heads and identified heads from the livestock
+    extract; where an animals extract exists, the identified heads are instead the owner's
+    animals of that species in its latest snapshot (none listed: 0). The identification
+    database is then the better count: when it lists more animals than the livestock extract
+    has heads, heads is raised to that number (an identified animal is a head), which keeps
+    identified <= heads for identified_livestock_share and quantity_within_registry; an
+    owner and species with animals and no livestock row is a herd of that many heads, all
+    identified."""
+    herds = {
+        (row.iin_bin, row.species): (row.heads, row.identified_heads)
+        for row in livestock_of(snapshots["livestock"], owners)
+    }
+    if snapshots.get("animals") is not None:
+        counts = animal_counts(snapshots["animals"], owners)
+        herds = {
+            key: (max(heads, counts.get(key, 0)), counts.get(key, 0))
+            for key, (heads, _) in herds.items()
+        } | {key: (count, count) for key, count in counts.items() if key not in herds}
+    return tuple(
+        Herd(species, heads, identified, owner)
+        for (owner, species), (heads, identified) in sorted(herds.items())
+    )
+
+
 def registry_facts(applicant: Applicant) -> Facts:
     """What the registries say, without other applications."""
     snapshots = latest_snapshots()
     owners = [applicant.iin_bin]
     if applicant.kind is ApplicantKind.COOPERATIVE:
         owners += [member.iin_bin for member in applicant.members]
-    herds = tuple(
-        Herd(row.species, row.heads, row.identified_heads, row.iin_bin)
-        for row in livestock_of(snapshots["livestock"], owners)
-    )
+    herds = herds_of(snapshots, owners)
     parcels = tuple(
         Parcel(row.cadastral_number, Decimal(row.hectares), row.iin_bin)
         for row in land_of(snapshots["land"], owners)

@@ -90,3 +90,18 @@ def animals_by_id(snapshot: RegistrySnapshot | None, animal_ids: list[str]) -> l
             .order_by(AnimalRecord.animal_id)
         ).scalars()
     )
+
+
+def animal_counts(
+    snapshot: RegistrySnapshot | None, iin_bins: list[str]
+) -> dict[tuple[str, str], int]:
+    """How many animals each of these owners has of each species in an animals snapshot:
+    ``{(iin_bin, species): count}``, only the pairs it lists."""
+    if snapshot is None or not iin_bins:
+        return {}
+    rows = db.session.execute(
+        sa.select(AnimalRecord.iin_bin, AnimalRecord.species, sa.func.count())
+        .where(AnimalRecord.snapshot_id == snapshot.id, AnimalRecord.iin_bin.in_(iin_bins))
+        .group_by(AnimalRecord.iin_bin, AnimalRecord.species)
+    )
+    return {(owner, species): count for owner, species, count in rows}
