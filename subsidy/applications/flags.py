@@ -36,32 +36,59 @@ from subsidy.eligibility.flags import (
     compute_flags,
 )
 from subsidy.extensions import db
+from subsidy.programs.definition import ProgramDefinition
+from subsidy.programs.models import Program
 from subsidy.programs.queries import definition_of
 from subsidy.registry.models import AnimalRecord, LivestockRecord, RegistrySnapshot
 
 
-def risk_facts(application: Application, day: date) -> RiskFacts:
-    applicant = application.applicant
-    definition = definition_of(application.program_version)
+def risk_facts(
+    *,
+    applicant: Applicant,
+    program: Program,
+    definition: ProgramDefinition,
+    amount: Decimal,
+    claim_keys: list[str],
+    day: date,
+    own_id: int | None = None,
+) -> RiskFacts:
+    """The facts of an application, stored (``own_id``) or about to be (a submission computes its
+    flags before it takes the log lock, from its evaluation)."""
     heads = _applicants_with(Applicant.head_iin, applicant.head_iin, applicant.id)
     accounts = _applicants_with(Applicant.iban, applicant.iban, applicant.id)
     partners = _cooperative_partners(applicant.id)
-    related = heads | accounts | partners
-    requests = _live_requests(application, related)
+    requests = _live_requests(program.id, heads | accounts | partners, own_id)
     changed = applicant.bank_account_changed_at
     return RiskFacts(
         on_date=day,
-        number=application.number,
         applicant_id=applicant.id,
-        amount=application.proposed_amount or application.requested_amount,
+        amount=amount,
         threshold=definition.second_approval_above,
-        budget=application.program.budget_amount,
+        budget=program.budget_amount,
         shared_account_with=tuple(sorted(accounts)),
         same_head=tuple(r for r in requests if r.applicant_id in heads),
         related=tuple(requests),
-        overlaps=_overlaps(application, partners),
+        overlaps=_overlaps(claim_keys, partners, own_id),
         herds=_herd_changes(applicant, definition.species, day),
         account_changed_on=None if changed is None else changed.astimezone(KAZAKHSTAN).date(),
+    )
+
+
+def risk_facts_of(application: Application, day: date) -> RiskFacts:
+    """The facts of a stored application."""
+    keys = db.session.execute(
+        sa.select(ApplicationClaim.claim_key).where(
+            ApplicationClaim.application_id == application.id
+        )
+    ).scalars()
+    return risk_facts(
+        applicant=application.applicant,
+        program=application.program,
+        definition=definition_of(application.program_version),
+        amount=application.proposed_amount or application.requested_amount,
+        claim_keys=list(keys),
+        day=day,
+        own_id=application.id,
     )
 
 
@@ -85,7 +112,7 @@ def _cooperative_partners(applicant_id: int) -> set[int]:
     return {c if m == applicant_id else m for c, m in rows}
 
 
-def _live_requests(application: Application, applicants: set[int]) -> list[Request]:
+def _live_requests(program_id: int, applicants: set[int], own_id: int | None) -> list[Request]:
     if not applicants:
         return []
     rows = db.session.execute(
@@ -95,34 +122,29 @@ def _live_requests(application: Application, applicants: set[int]) -> list[Reque
             sa.func.coalesce(Application.proposed_amount, Application.requested_amount),
         )
         .where(
-            Application.program_id == application.program_id,
+            Application.program_id == program_id,
             Application.applicant_id.in_(applicants),
             Application.status.in_(LIVE_STATUSES),
-            Application.id != application.id,
+            Application.id != (own_id or 0),
         )
         .order_by(Application.id)
     )
     return [Request(number, applicant_id, Decimal(amount)) for number, applicant_id, amount in rows]
 
 
-def _overlaps(application: Application, partners: set[int]) -> tuple[Overlap, ...]:
+def _overlaps(claim_keys: list[str], partners: set[int], own_id: int | None) -> tuple[Overlap, ...]:
     """Live applications (any program) of the cooperative or its members claiming the same
     animals or parcels as this one."""
-    if not partners:
+    own = [key for key in claim_keys if key.startswith(("animal:", "parcel:"))]
+    if not partners or not own:
         return ()
-    own = sa.select(ApplicationClaim.claim_key).where(
-        ApplicationClaim.application_id == application.id,
-        sa.or_(
-            ApplicationClaim.claim_key.startswith("animal:", autoescape=True),
-            ApplicationClaim.claim_key.startswith("parcel:", autoescape=True),
-        ),
-    )
     rows = db.session.execute(
         sa.select(Application.number, Application.applicant_id, ApplicationClaim.claim_key)
         .join(ApplicationClaim, ApplicationClaim.application_id == Application.id)
         .where(
             Application.applicant_id.in_(partners),
             Application.status.in_(LIVE_STATUSES),
+            Application.id != (own_id or 0),
             ApplicationClaim.claim_key.in_(own),
         )
         .order_by(Application.number, ApplicationClaim.claim_key)
@@ -194,10 +216,13 @@ def _animal_count(snapshot_id: int, owners: list[str], species: str) -> int:
 # --- storing ----------------------------------------------------------------------------------
 
 
-def store_flags(application: Application) -> tuple[Flag, ...]:
-    """Compute the application's flags as of today and replace the stored ones (in the caller's
-    transaction, which logs them)."""
-    flags = compute_flags(risk_facts(application, today()))
+def store_flags(
+    application: Application, flags: tuple[Flag, ...] | None = None
+) -> tuple[Flag, ...]:
+    """Replace the application's stored flags with ``flags`` (computed as of today when not
+    given), in the caller's transaction, which logs them."""
+    if flags is None:
+        flags = compute_flags(risk_facts_of(application, today()))
     now = utcnow()
     db.session.execute(
         sa.delete(ApplicationFlag).where(ApplicationFlag.application_id == application.id)

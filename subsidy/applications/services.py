@@ -14,7 +14,7 @@ from subsidy.accounts.models import User
 from subsidy.applicants.queries import applicant_by_iin_bin
 from subsidy.applications.calendar import add_working_days
 from subsidy.applications.facts import Funding, gather_facts, keys_of, other_applications
-from subsidy.applications.flags import store_flags
+from subsidy.applications.flags import risk_facts, store_flags
 from subsidy.applications.models import Application, ApplicationClaim, lock_application
 from subsidy.applications.states import Status, move, require_action
 from subsidy.audit.actions import Action
@@ -31,6 +31,7 @@ from subsidy.clock import today
 from subsidy.db import utcnow
 from subsidy.eligibility.amounts import check_quantity
 from subsidy.eligibility.facts import Facts
+from subsidy.eligibility.flags import Flag, compute_flags
 from subsidy.eligibility.rules import Evaluation, NotInForce, evaluate
 from subsidy.errors import Conflict, Forbidden, ValidationFailed
 from subsidy.extensions import db
@@ -258,6 +259,9 @@ def submit_application(
             return replayed, False
     assessed = _evaluate(program_row, applicant_row, quantity, animals)
     quantity = assessed.evaluation.quantity
+    # Advisory, so computed before the lock from the evaluation (a related application committed
+    # in between is seen when the flags are computed again: on demand, before a payment run).
+    flags = _flags_of(assessed, applicant_row, program_row)
     # From here on serialised with every other write, so that the double-funding and
     # one-application checks see every application committed before this one.
     lock_log(db.session)
@@ -266,6 +270,8 @@ def submit_application(
         if replayed is not None:
             return replayed, False
     current = _current(assessed, seen, program_row, applicant_row, quantity)
+    if current is not assessed:  # evaluated again under the lock: claims may differ
+        flags = _flags_of(current, applicant_row, program_row)
     version, definition, evaluation = current.version, current.definition, current.evaluation
     day = evaluation.on_date
     application = _store(
@@ -291,7 +297,7 @@ def submit_application(
         program_version=version,
         applicant=applicant_row,
     )
-    flags = store_flags(application)
+    store_flags(application, flags)
     subject = f"application:{application.id}"
     append_entries(
         [
@@ -324,6 +330,19 @@ def submit_application(
         ]
     )
     return application, True
+
+
+def _flags_of(assessed: Assessment, applicant_row, program_row) -> tuple[Flag, ...]:
+    evaluation = assessed.evaluation
+    facts = risk_facts(
+        applicant=applicant_row,
+        program=program_row,
+        definition=assessed.definition,
+        amount=evaluation.amount,
+        claim_keys=keys_of(evaluation.claim),
+        day=evaluation.on_date,
+    )
+    return compute_flags(facts)
 
 
 def _store(values: dict, keys: list[str], funding: Funding, **related) -> Application:

@@ -81,7 +81,6 @@ class RiskFacts:
     """What the flags look at, for one application on one day."""
 
     on_date: date
-    number: str
     applicant_id: int
     amount: Decimal  # requested (or proposed) amount of this application
     threshold: Decimal  # the program's second_approval_above
@@ -170,18 +169,20 @@ def _threshold_splitting(facts: RiskFacts) -> Flag | None:
     total = facts.amount + sum((r.amount for r in under), Decimal(0))
     if total <= facts.threshold:
         return None
-    numbers = sorted([facts.number, *(r.number for r in under)])
+    numbers = sorted(r.number for r in under)
     listed = ", ".join(numbers)
     return Flag(
         "threshold_splitting",
         "high",
         {
-            "ru": f"Заявки связанных лиц ({listed}) каждая не выше порога второго одобрения "
-            f"{money(facts.threshold)} ₸, а вместе {money(total)} ₸",
-            "kk": f"Байланысты тұлғалардың өтінімдері ({listed}) әрқайсысы екінші келісім "
-            f"шегінен {money(facts.threshold)} ₸ аспайды, бірақ бірге {money(total)} ₸",
-            "en": f"Related applicants' requests ({listed}) are each within the second-approval "
-            f"threshold of {money(facts.threshold)} KZT, together {money(total)} KZT",
+            "ru": f"Эта заявка и заявки связанных лиц ({listed}) каждая не выше порога второго "
+            f"одобрения {money(facts.threshold)} ₸, а вместе {money(total)} ₸",
+            "kk": f"Осы өтінім мен байланысты тұлғалардың өтінімдері ({listed}) әрқайсысы "
+            f"екінші келісім шегінен {money(facts.threshold)} ₸ аспайды, бірақ бірге "
+            f"{money(total)} ₸",
+            "en": f"This and related applicants' requests ({listed}) are each within the "
+            f"second-approval threshold of {money(facts.threshold)} KZT, together "
+            f"{money(total)} KZT",
         },
         {"applications": numbers, "total": money(total), "threshold": money(facts.threshold)},
     )
@@ -276,7 +277,7 @@ def _concentration(facts: RiskFacts) -> Flag | None:
     if total <= facts.budget * CONCENTRATION_SHARE:
         return None
     share = (total / facts.budget * 100).quantize(Decimal("0.1"))
-    numbers = sorted([facts.number, *(r.number for r in facts.related)])
+    numbers = sorted(r.number for r in facts.related)
     return Flag(
         "concentration",
         "low",

@@ -21,7 +21,6 @@ from subsidy.eligibility.flags import (
 DAY = date(2026, 6, 15)
 BASE = RiskFacts(
     on_date=DAY,
-    number="TEST-2026-000010",
     applicant_id=10,
     amount=Decimal("4000000.00"),
     threshold=Decimal("10000000.00"),
@@ -62,7 +61,7 @@ def test_threshold_splitting_needs_related_requests_each_under_and_together_over
     found = flag(replace(BASE, related=split), "threshold_splitting")
     assert found.severity == "high"
     assert found.evidence["total"] == "11000000.00"
-    assert found.evidence["applications"] == ["TEST-2026-000004", "TEST-2026-000010"]
+    assert found.evidence["applications"] == ["TEST-2026-000004"]
     small = (Request("TEST-2026-000004", 4, Decimal("5000000.00")),)
     assert "threshold_splitting" not in codes(replace(BASE, related=small))  # 9 m: under
     big = (Request("TEST-2026-000004", 4, Decimal("12000000.00")),)
