@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from subsidy.accounts.models import User
 from subsidy.applicants.ids import make_bin, make_iin
+from subsidy.applications.models import Application
 from subsidy.districts.models import District
 from subsidy.extensions import db
 from subsidy.programs.queries import current_versions
@@ -128,8 +129,11 @@ DOCUMENT_COLUMNS = (
 )
 
 
-def _rows(count: int, versions, applicant_ids: list[int], users: tuple[int, int], documents):
-    """Application rows; the decided ones' document rows are appended to ``documents``."""
+def _rows(
+    count: int, versions, applicant_ids: list[int], users: tuple[int, int], documents, after: int
+):
+    """Application rows, with ids from ``after`` + 1 (the demo seed submits a few); the decided
+    ones' document rows are appended to ``documents``."""
     official, second = users
     rate = Decimal("125.5000")
     quantities = [Decimal(q) for q in ("10.0000", "40.0000", "120.0000", "300.0000")]
@@ -150,7 +154,7 @@ def _rows(count: int, versions, applicant_ids: list[int], users: tuple[int, int]
         number = f"{version.program.code}-{i:07d}"
         decided = status in ("approved", "rejected")
         yield (
-            i,
+            after + i,
             number,
             version.program_id,
             version.id,
@@ -180,7 +184,7 @@ def _rows(count: int, versions, applicant_ids: list[int], users: tuple[int, int]
             content = json.dumps({"application": number, "outcome": status})
             documents.append(
                 (
-                    i,
+                    after + i,
                     f"{number}-D",
                     status,
                     hashlib.sha256(content.encode()).hexdigest(),
@@ -208,7 +212,8 @@ def load_applications(count: int) -> None:
     versions = current_versions()
     documents: list[tuple] = []
     officials = (users["official"], users["official2"])
-    rows = _rows(count, versions, applicant_ids, officials, documents)
+    after = db.session.execute(sa.select(sa.func.coalesce(sa.func.max(Application.id), 0)))
+    rows = _rows(count, versions, applicant_ids, officials, documents, after.scalar_one())
     _copy("applications", APPLICATION_COLUMNS, rows)
     _copy("decision_documents", DOCUMENT_COLUMNS, documents)
     db.session.commit()

@@ -16,6 +16,15 @@ Bank accounts are Kazakh IBANs with valid check digits at real banks' codes (wit
 but the account numbers are made up. Legal entities and cooperatives have a head (director,
 chairman) with an IIN of their own; a peasant farm is registered on its head's IIN already. The
 accounts and heads come from a generator of their own, so adding them left the rest as it was.
+
+The animals extract (the identification database) lists every identified head of the livestock
+extract as one animal, so the two agree owner by owner and species by species: ear-tag ids
+"KZ" + 12 digits, issued to a herd as one batch, sexes and ages of a working herd, and the day
+each animal was registered to its owner (soon after birth, or on purchase). Its generator is its
+own too. Two of the animals are the registry's own mistakes and moves that a demo should show: a
+cow whose birth year was typed a century early, and one bought eighteen days before its new
+owner applies. ``cases`` are the demo applications seeded on ``DEMO_DAY`` to show the risk flags
+and these animal checks (see :class:`DemoCases`).
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import NotRequired, TypedDict
 
 from subsidy.applicants.bank import make_iban
@@ -67,6 +76,21 @@ BANKS = (
 )
 WITHOUT_ACCOUNT = 10  # individuals who have not given an account yet
 HEADED_KINDS = ("legal_entity", "cooperative")
+# The identification database's extract is dated ANIMALS_AS_OF; the demo applications are
+# submitted on DEMO_DAY, inside every demo program's window.
+ANIMALS_AS_OF = date(2026, 6, 1)
+DEMO_DAY = date(2026, 6, 15)
+# Per species: the oldest adult in years, the share born within the last year, the share of
+# females among the adults (a herd keeps a bull or two, a flock a few rams, a herd of mares a
+# stallion), and the months animals are born in (dairy cows calve all year, ewes in late winter,
+# mares in spring).
+LIFE = {
+    "cattle": (13, 0.22, 0.85, tuple(range(1, 13))),
+    "sheep": (7, 0.35, 0.9, (2, 3, 4)),
+    "horses": (20, 0.15, 0.75, (4, 5, 6)),
+}
+BOUGHT = 0.2  # adults registered to their owner on purchase, not soon after birth
+TAG_SERIALS = (10**11, 10**12)  # the 12 digits after "KZ"
 _SONS_PATRONYMICS = tuple(son for son, _ in names.RUSSIAN_PATRONYMICS.values())
 _DAUGHTERS_PATRONYMICS = tuple(daughter for _, daughter in names.RUSSIAN_PATRONYMICS.values())
 
@@ -103,6 +127,56 @@ class TaxRow(TypedDict):
     arrears: str
 
 
+class AnimalRow(TypedDict):
+    iin_bin: str
+    animal_id: str
+    species: str
+    sex: str  # F | M
+    birth_date: str  # YYYY-MM-DD
+    registered_on: str  # registered to this owner
+
+
+class AccountChange(TypedDict):
+    iin_bin: str
+    iban: str
+    bic: str
+
+
+class HeadChange(TypedDict):
+    iin_bin: str
+    head_iin: str
+
+
+class DemoApplication(TypedDict):
+    case: str  # which case it shows (see DemoCases)
+    program: str
+    applicant: str  # iin_bin
+    quantity: NotRequired[str]  # a decimal; a head program lists its animals instead
+    animals: NotRequired[list[str]]
+
+
+@dataclass(frozen=True)
+class DemoCases:
+    """Demo applications that show what an official must look at twice, seeded through the
+    services on ``DEMO_DAY`` after the account and head changes:
+
+    - ``over_age``: a farm lists for the breeding program a cow recorded as born in the 1910s
+      (the century mistyped): ``animal_age`` fails naming it;
+    - ``recently_bought``: a farm lists a cow registered to it 18 days before, when it bought her
+      (the extract lists her under her new owner only): ``animals_owned_since`` fails naming it;
+    - ``shared_account``: a farm changed its bank account to another farm's, and both apply for
+      the milk subsidy: ``shared_bank_account`` on both;
+    - ``member_claims``: a cooperative claims a member's cows under "Auyl Amanaty" and the member
+      claims some of the same cows for the breeding program: ``member_also_applies``;
+    - ``split_request``: two companies under one director each ask for an investment subsidy
+      just under the second-approval threshold, together over it: ``threshold_splitting``.
+    """
+
+    accounts: list[AccountChange]
+    heads: list[HeadChange]
+    applications: list[DemoApplication]
+
+
 @dataclass(frozen=True)
 class DemoData:
     applicants: list[ApplicantRow]  # individuals, peasant farms and legal entities
@@ -110,6 +184,8 @@ class DemoData:
     livestock: list[LivestockRow]
     land: list[LandRow]
     tax: list[TaxRow]
+    animals: list[AnimalRow]  # one per identified head of the livestock extract
+    cases: DemoCases | None  # None for a seed whose data has no room for them
 
     def all_applicants(self) -> list[ApplicantRow]:
         """Applicants in an order that inserts every member before its cooperative."""
@@ -124,7 +200,28 @@ def generate(seed: int = DEFAULT_SEED) -> DemoData:
     cooperatives = _cooperatives(rng, ids, used_names, applicants)
     livestock, land, tax = _registry_facts(rng, applicants)
     _accounts_and_heads(random.Random(f"{seed}:accounts"), ids, applicants, cooperatives)
-    return DemoData(applicants, cooperatives, livestock, land, tax)
+    animals = _animals(random.Random(f"{seed}:animals"), livestock)
+    cases = _cases(applicants, cooperatives, livestock, tax, animals)
+    return DemoData(applicants, cooperatives, livestock, land, tax, animals, cases)
+
+
+def farmer_farm(
+    applicants: list[ApplicantRow], livestock: list[LivestockRow], tax: list[TaxRow]
+) -> ApplicantRow:
+    """The demo farmer's farm: a dairy farm that the milk program accepts, so the demo shows
+    an eligible application first (others in the data show refusals)."""
+    debtors = _debtors(tax)
+    dairy = {
+        row["iin_bin"]
+        for row in livestock
+        if row["species"] == "cattle"
+        and row["heads"] >= 60
+        and row["identified_heads"] == row["heads"]
+    }
+    for row in applicants:
+        if row["kind"] == "peasant_farm" and row["iin_bin"] in dairy - debtors:
+            return row
+    return next(row for row in applicants if row["kind"] == "peasant_farm")
 
 
 class _Ids:
@@ -322,6 +419,202 @@ def _plots(
             LandRow(iin_bin=applicant["iin_bin"], cadastral_number=number, hectares=hectares)
         )
     return rows
+
+
+def _animals(rng: random.Random, livestock: list[LivestockRow]) -> list[AnimalRow]:
+    """One animal per identified head, herd by herd, each herd's tags one batch of serials."""
+    batches: list[tuple[int, int]] = []
+    rows: list[AnimalRow] = []
+    for herd in livestock:
+        count = herd["identified_heads"]
+        if count:
+            first = _tag_batch(rng, batches, count)
+            for serial in range(first, first + count):
+                rows.append(_animal(rng, herd["iin_bin"], herd["species"], serial))
+    return rows
+
+
+def _tag_batch(rng: random.Random, batches: list[tuple[int, int]], count: int) -> int:
+    """The first serial of ``count`` consecutive ones that no other herd's batch overlaps."""
+    low, high = TAG_SERIALS
+    for _ in range(1_000):
+        first = rng.randrange(low, high - count)
+        if all(first + count <= start or end <= first for start, end in batches):
+            batches.append((first, first + count))
+            return first
+    raise RuntimeError("no free range of ear-tag serials")
+
+
+def _animal(rng: random.Random, owner: str, species: str, serial: int) -> AnimalRow:
+    # Whole numbers from rng.random() (a quarter of randint's time: there are tens of thousands).
+    draw = rng.random
+    oldest, young_share, female_share, months = LIFE[species]
+    young = draw() < young_share
+    # Seasons back: none for the young; else the fewer of two draws, as a working herd has more
+    # young cows than old ones.
+    back = 0 if young else 1 + int(min(draw(), draw()) * oldest)
+    born = date(ANIMALS_AS_OF.year - back, months[int(draw() * len(months))], 1 + int(draw() * 28))
+    if born >= ANIMALS_AS_OF:
+        born = born.replace(year=born.year - 1)
+    female = draw() < (0.5 if young else female_share)
+    age = (ANIMALS_AS_OF - born).days
+    if age >= 365 and draw() < BOUGHT:
+        registered = born + timedelta(days=180 + int(draw() * (age - 179)))
+    else:  # tagged and registered within weeks of birth
+        registered = born + timedelta(days=1 + int(draw() * min(age, 45)))
+    return AnimalRow(
+        iin_bin=owner,
+        animal_id=f"KZ{serial:012d}",
+        species=species,
+        sex="F" if female else "M",
+        birth_date=born.isoformat(),
+        registered_on=registered.isoformat(),
+    )
+
+
+def _debtors(tax: list[TaxRow]) -> set[str]:
+    return {row["iin_bin"] for row in tax if row["arrears"] != "0.00"}
+
+
+def _listable(animals: list[AnimalRow]) -> list[AnimalRow]:
+    """Cows a breeding program takes without question on DEMO_DAY: two to ten years old, the
+    owner's for at least 60 days; by animal id."""
+    youngest, oldest = DEMO_DAY.replace(year=DEMO_DAY.year - 2), DEMO_DAY.replace(year=2016)
+    held = (DEMO_DAY - timedelta(days=60)).isoformat()
+    return sorted(
+        (
+            animal
+            for animal in animals
+            if animal["sex"] == "F"
+            and oldest.isoformat() <= animal["birth_date"] <= youngest.isoformat()
+            and animal["registered_on"] <= held
+        ),
+        key=lambda animal: animal["animal_id"],
+    )
+
+
+class _NoRoom(Exception):
+    """The data has no applicant fit for a case."""
+
+
+def _cases(
+    applicants: list[ApplicantRow],
+    cooperatives: list[CooperativeRow],
+    livestock: list[LivestockRow],
+    tax: list[TaxRow],
+    animals: list[AnimalRow],
+) -> DemoCases | None:
+    """The demo applications of :class:`DemoCases`, by applicants with a clean record otherwise
+    (no arrears, a bank account, every cow identified and enough of them), never the demo
+    farmer's farm; two animals of the extract are changed for them. None when the data has no
+    room for every case (some seeds); the default seed has."""
+    debtors = _debtors(tax)
+    whole = {
+        row["iin_bin"]: row["heads"]
+        for row in livestock
+        if row["species"] == "cattle" and row["heads"] == row["identified_heads"]
+    }
+    cows: dict[str, list[AnimalRow]] = {}
+    for animal in animals:
+        if animal["species"] == "cattle":
+            cows.setdefault(animal["iin_bin"], []).append(animal)
+    taken = {farmer_farm(applicants, livestock, tax)["iin_bin"]}
+
+    def pick(kind: str, heads: int, among: list[ApplicantRow]) -> ApplicantRow:
+        for row in among:
+            iin_bin = row["iin_bin"]
+            if (
+                row["kind"] == kind
+                and iin_bin not in taken
+                and iin_bin not in debtors
+                and "iban" in row
+                and whole.get(iin_bin, 0) >= heads
+                and len(_listable(cows.get(iin_bin, []))) >= 10
+            ):
+                taken.add(iin_bin)
+                return row
+        raise _NoRoom
+
+    try:
+        cooperative, member = _cooperative_and_member(cooperatives, applicants, livestock, pick)
+        over_age = pick("peasant_farm", 12, applicants)
+        bought = pick("peasant_farm", 12, applicants)
+        first = pick("peasant_farm", 50, applicants)
+        second = pick("peasant_farm", 50, applicants)
+        company = pick("legal_entity", 100, applicants)
+        sister = pick("legal_entity", 100, applicants)
+    except _NoRoom:
+        return None
+    if "head_iin" not in company:
+        return None
+
+    # A cow born in 2018 (or near it) recorded as born a century earlier: about 108 years old.
+    herd = cows[over_age["iin_bin"]]
+    typo = min(
+        _listable(herd), key=lambda a: (abs(int(a["birth_date"][:4]) - 2018), a["animal_id"])
+    )
+    typo["birth_date"] = f"{int(typo['birth_date'][:4]) - 100}{typo['birth_date'][4:]}"
+    over_age_listed = sorted([typo["animal_id"], *_ids(_listable(herd)[:4])])
+    # A cow the farm bought, registered to it 18 days before it applies.
+    herd = cows[bought["iin_bin"]]
+    moved = _listable(herd)[-1]
+    moved["registered_on"] = (DEMO_DAY - timedelta(days=18)).isoformat()
+    bought_listed = sorted([moved["animal_id"], *_ids(_listable(herd)[:4])])
+    pooled = _ids(_listable(cows[member["iin_bin"]])[:10])
+
+    def claim(case: str, program: str, row: ApplicantRow, listed: list[str]) -> DemoApplication:
+        return DemoApplication(case=case, program=program, applicant=row["iin_bin"], animals=listed)
+
+    def request(case: str, program: str, row: ApplicantRow, quantity: str) -> DemoApplication:
+        return DemoApplication(
+            case=case, program=program, applicant=row["iin_bin"], quantity=quantity
+        )
+
+    return DemoCases(
+        accounts=[AccountChange(iin_bin=second["iin_bin"], iban=first["iban"], bic=first["bic"])],
+        heads=[HeadChange(iin_bin=sister["iin_bin"], head_iin=company["head_iin"])],
+        applications=[
+            claim("over_age", "BREEDING-CATTLE-2026", over_age, over_age_listed),
+            claim("recently_bought", "BREEDING-CATTLE-2026", bought, bought_listed),
+            request("shared_account", "DAIRY-MILK-2026", first, "90000"),
+            request("shared_account", "DAIRY-MILK-2026", second, "60000"),
+            claim("member_claims", "AUYL-AMANATY-2026", cooperative, pooled),
+            claim("member_claims", "BREEDING-CATTLE-2026", member, pooled[:5]),
+            # 25 % of each: 9 900 000 and 9 700 000 KZT, each under 10 000 000.
+            request("split_request", "DAIRY-INVEST-2026", company, "39600000.00"),
+            request("split_request", "DAIRY-INVEST-2026", sister, "38800000.00"),
+        ],
+    )
+
+
+def _cooperative_and_member(
+    cooperatives: list[CooperativeRow],
+    applicants: list[ApplicantRow],
+    livestock: list[LivestockRow],
+    pick: Callable[[str, int, list[ApplicantRow]], ApplicantRow],
+) -> tuple[CooperativeRow, ApplicantRow]:
+    """The first cooperative whose members' cattle "Auyl Amanaty" accepts (at least 30 head, 95 %
+    identified), with a member that fits the breeding program."""
+    for cooperative in cooperatives:
+        members = set(cooperative["members"])
+        herds = [
+            row for row in livestock if row["species"] == "cattle" and row["iin_bin"] in members
+        ]
+        heads = sum(row["heads"] for row in herds)
+        identified = sum(row["identified_heads"] for row in herds)
+        if heads < 30 or 100 * identified < 95 * heads:
+            continue
+        try:
+            return cooperative, pick(
+                "peasant_farm", 12, [r for r in applicants if r["iin_bin"] in members]
+            )
+        except _NoRoom:
+            continue
+    raise _NoRoom
+
+
+def _ids(animals: list[AnimalRow]) -> list[str]:
+    return [animal["animal_id"] for animal in animals]
 
 
 def _spread(rng: random.Random, count: int) -> list[str]:

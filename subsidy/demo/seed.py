@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 
 from subsidy.accounts.models import User
 from subsidy.accounts.services import create_user
-from subsidy.applicants.queries import find_applicant
-from subsidy.applicants.services import create_applicant
+from subsidy.applicants.queries import applicant_by_iin_bin, find_applicant
+from subsidy.applicants.services import create_applicant, set_bank_account, set_head
+from subsidy.applications.flags import recompute_flags
+from subsidy.applications.services import submit_application
 from subsidy.audit.services import create_checkpoint
-from subsidy.demo.generate import generate
+from subsidy.demo.generate import ANIMALS_AS_OF, DEMO_DAY, farmer_farm, generate
 from subsidy.extensions import db
 from subsidy.programs.services import load_program
 from subsidy.programs.testcases import load_program_file
 from subsidy.registry.extracts import HEADERS, parse_extract
 from subsidy.registry.models import RegistrySnapshot
+from subsidy.registry.queries import latest_snapshots
 from subsidy.registry.services import import_extract
 
 DEMO_PROGRAMS = Path(__file__).resolve().parent.parent / "programs" / "demo"
@@ -70,28 +76,16 @@ def seed() -> str:
         )
         users_created += 1
     programs_loaded = load_demo_programs()
-    snapshots = import_demo_registry(data)
-    if created or users_created or programs_loaded or snapshots:
+    snapshots, digests = import_demo_registry(data)
+    changes, applications = seed_cases(data, digests["animals"])
+    if created or users_created or programs_loaded or snapshots or changes or applications:
         create_checkpoint()
-    return demo_report(created, users_created, farm, programs_loaded, snapshots)
+    return demo_report(created, users_created, farm, programs_loaded, snapshots, applications)
 
 
 def demo_farm(data) -> dict:
-    """The demo farmer's farm: a dairy farm that the milk program accepts, so the demo shows
-    an eligible application first (others in the data show refusals)."""
-    arrears = {row["iin_bin"]: Decimal(row["arrears"]) for row in data.tax}
-    herds = {
-        row["iin_bin"]: row
-        for row in data.livestock
-        if row["species"] == "cattle"
-        and row["heads"] >= 60
-        and row["identified_heads"] == row["heads"]
-    }
-    for row in data.applicants:
-        debt = arrears.get(row["iin_bin"], Decimal(0))
-        if row["kind"] == "peasant_farm" and row["iin_bin"] in herds and debt == 0:
-            return row
-    return next(row for row in data.applicants if row["kind"] == "peasant_farm")
+    """The demo farmer's farm (see :func:`subsidy.demo.generate.farmer_farm`)."""
+    return farmer_farm(data.applicants, data.livestock, data.tax)
 
 
 def load_demo_programs() -> int:
@@ -114,13 +108,20 @@ def _csv_text(kind: str, rows: list[dict]) -> str:
     return out.getvalue()
 
 
-def import_demo_registry(data) -> int:
+def import_demo_registry(data) -> tuple[int, dict[str, str]]:
     """One snapshot per kind, through the same parser and service as `subsidy registry import`;
-    an extract already imported (same bytes) is not imported again."""
-    imported = 0
-    for kind, rows in (("livestock", data.livestock), ("land", data.land), ("tax", data.tax)):
+    an extract already imported (same bytes) is not imported again. (snapshots imported, each
+    extract's SHA-256 by kind)."""
+    imported, digests = 0, {}
+    extracts = (
+        ("livestock", data.livestock, date(2026, 1, 10)),
+        ("land", data.land, date(2026, 1, 10)),
+        ("tax", data.tax, date(2026, 1, 10)),
+        ("animals", data.animals, ANIMALS_AS_OF),
+    )
+    for kind, rows, as_of in extracts:
         text = _csv_text(kind, rows)
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        digest = digests[kind] = hashlib.sha256(text.encode("utf-8")).hexdigest()
         seen = db.session.execute(
             sa.select(RegistrySnapshot.id).where(
                 RegistrySnapshot.kind == kind, RegistrySnapshot.source_sha256 == digest
@@ -133,17 +134,88 @@ def import_demo_registry(data) -> int:
             rows=parse_extract(kind, text.splitlines(keepends=True)),
             source_name=f"demo-{kind}.csv",
             source_sha256=digest,
-            as_of=date(2026, 1, 10),
+            as_of=as_of,
             actor=SEED_ACTOR,
         )
         imported += 1
-    return imported
+    return imported, digests
 
 
-def demo_report(created: int, users_created: int, farm: dict, programs: int, snapshots: int) -> str:
+@contextlib.contextmanager
+def on_demo_day() -> Iterator[None]:
+    """The service's "today" pinned to DEMO_DAY (the ``TODAY`` setting, as in tests) and then
+    put back: the demo applications are submitted inside the 2026 windows whatever the date, and
+    the ages and days of ownership their checks report stay the same."""
+    config = current_app.config
+    before = config.get("TODAY")
+    config["TODAY"] = DEMO_DAY.isoformat()
+    try:
+        yield
+    finally:
+        if before is None:
+            config.pop("TODAY", None)
+        else:
+            config["TODAY"] = before
+
+
+def seed_cases(data, animals_sha256: str) -> tuple[int, int]:
+    """The demo's risk cases (``DemoCases``): the account and head changes, then the
+    applications, submitted by the demo official on DEMO_DAY through the real service; each
+    under an Idempotency-Key of its own, so a second run finds them and writes nothing. The flags
+    of the new ones are computed again once all are in (an application submitted first did not
+    see its partner's), as of today. Skipped when the latest animals extract is not the demo's
+    (one imported since would not list the animals the cases name). (changes made, applications
+    submitted)."""
+    cases = data.cases
+    latest = latest_snapshots()["animals"]
+    if cases is None or latest is None or latest.source_sha256 != animals_sha256:
+        return 0, 0
+    changes = 0
+    for account in cases.accounts:
+        changes += set_bank_account(
+            applicant=applicant_by_iin_bin(account["iin_bin"]),
+            iban=account["iban"],
+            bic=account["bic"],
+            actor=SEED_ACTOR,
+        )
+    for head in cases.heads:
+        changes += set_head(
+            applicant=applicant_by_iin_bin(head["iin_bin"]),
+            head_iin=head["head_iin"],
+            actor=SEED_ACTOR,
+        )
+    official = db.session.execute(sa.select(User).filter_by(username="official")).scalar_one()
+    submitted = []
+    with on_demo_day():
+        for case in cases.applications:
+            quantity = case.get("quantity")
+            application, created = submit_application(
+                program=case["program"],
+                applicant=case["applicant"],
+                quantity=None if quantity is None else Decimal(quantity),
+                animals=case.get("animals"),
+                user=official,
+                idempotency_key=f"seed-demo:{case['case']}:{case['applicant']}",
+            )
+            if created:
+                submitted.append(application)
+    for application in submitted:
+        recompute_flags(application=application, actor=SEED_ACTOR)
+    return changes, len(submitted)
+
+
+def demo_report(
+    created: int,
+    users_created: int,
+    farm: dict,
+    programs: int,
+    snapshots: int,
+    applications: int = 0,
+) -> str:
     lines = [
-        f"demo data: {created} applicants, {users_created} users, {programs} program versions "
-        f"and {snapshots} registry snapshots added (existing ones kept)",
+        f"demo data: {created} applicants, {users_created} users, {programs} program versions, "
+        f"{snapshots} registry snapshots and {applications} applications showing risk cases "
+        "added (existing ones kept)",
         "demo logins (username / password):",
     ]
     for username, role, password in DEMO_USERS:

@@ -1,11 +1,12 @@
 """Every demo program accepts at least one demo applicant and refuses at least one."""
 
+import dataclasses
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from subsidy.applicants.models import Applicant
-from subsidy.applications.facts import registry_facts
+from subsidy.applications.facts import candidate_animals, registry_facts
 from subsidy.eligibility.rules import evaluate
 from subsidy.extensions import db
 from subsidy.programs.queries import current_versions, definition_of
@@ -31,6 +32,9 @@ def test_each_demo_program_has_an_eligible_and_an_ineligible_demo_applicant(runn
             if applicant.kind.value not in definition.applicant_kinds:
                 continue
             facts = registry_facts(applicant)
+            if definition.unit == "head":  # as a submission does: the animals it may claim
+                animals = candidate_animals(applicant, definition.species)
+                facts = dataclasses.replace(facts, animals=animals)
             evaluation = evaluate(definition, facts, QUANTITY[definition.unit], definition.opens)
             outcomes.add(evaluation.eligible)
             if outcomes == {True, False}:

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,8 +17,18 @@ from hypothesis import strategies as st
 from subsidy.applicants.bank import validate_bic, validate_iban
 from subsidy.applicants.ids import id_kind
 from subsidy.demo import names
-from subsidy.demo.generate import BANKS, COOPERATIVE_COUNT, DemoData, generate
+from subsidy.demo.generate import (
+    ANIMALS_AS_OF,
+    BANKS,
+    COOPERATIVE_COUNT,
+    DEMO_DAY,
+    LIFE,
+    DemoData,
+    farmer_farm,
+    generate,
+)
 from subsidy.districts.data import DISTRICTS
+from subsidy.eligibility.rules import age_in_months
 
 ROOT = Path(__file__).resolve().parents[2]
 DECIMAL = r"\d+\.\d{2}"
@@ -29,7 +40,8 @@ def data() -> DemoData:
 
 
 def _dump(demo: DemoData) -> str:
-    return json.dumps(dataclasses.asdict(demo), ensure_ascii=False, sort_keys=True)
+    # vars, not dataclasses.asdict, which deep-copies every one of the tens of thousands of rows.
+    return json.dumps(vars(demo), default=vars, ensure_ascii=False, sort_keys=True)
 
 
 def test_same_seed_gives_identical_data(data: DemoData) -> None:
@@ -40,8 +52,8 @@ def test_same_seed_gives_identical_data(data: DemoData) -> None:
 def test_identical_across_processes_with_different_hash_seeds(data: DemoData) -> None:
     # String hashing differs per process; set or dict order must not leak into the output.
     script = (
-        "import dataclasses, json; from subsidy.demo.generate import generate; "
-        "print(json.dumps(dataclasses.asdict(generate()), ensure_ascii=False, sort_keys=True))"
+        "import json; from subsidy.demo.generate import generate; "
+        "print(json.dumps(vars(generate()), default=vars, ensure_ascii=False, sort_keys=True))"
     )
     for hash_seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONIOENCODING": "utf-8"}
@@ -173,6 +185,8 @@ def test_any_seed_gives_consistent_data(seed: int) -> None:
     demo = generate(seed)
     rows = demo.all_applicants()
     assert len({row["iin_bin"] for row in rows}) == len(rows)
+    assert Counter((a["iin_bin"], a["species"]) for a in demo.animals) == _identified(demo)
+    assert len({a["animal_id"] for a in demo.animals}) == len(demo.animals)
     assert len({row["name"] for row in rows}) == len(rows)
     known = {row["iin_bin"] for row in demo.applicants}
     for row in demo.cooperatives:
@@ -203,3 +217,155 @@ def test_organisations_have_heads_of_their_own(data: DemoData) -> None:
     assert all(id_kind(head) == "iin" for head in heads)
     assert len(set(heads)) == len(heads)
     assert not set(heads) & {row["iin_bin"] for row in rows}
+
+
+# --- the animals extract -----------------------------------------------------------------------
+
+
+def _identified(demo: DemoData) -> Counter:
+    return Counter(
+        {
+            (r["iin_bin"], r["species"]): r["identified_heads"]
+            for r in demo.livestock
+            if r["identified_heads"]
+        }
+    )
+
+
+def test_one_animal_per_identified_head_of_the_livestock_extract(data: DemoData) -> None:
+    assert Counter((a["iin_bin"], a["species"]) for a in data.animals) == _identified(data)
+    # Every species of the livestock extract, so the identified heads the service counts from
+    # the animals are the livestock extract's own; a few tens of thousands (mostly sheep).
+    assert {a["species"] for a in data.animals} == {"cattle", "sheep", "horses"}
+    assert 50_000 < len(data.animals) < 120_000
+
+
+def test_animal_ids_are_unique_ear_tags_issued_to_a_herd_in_one_batch(data: DemoData) -> None:
+    ids = [a["animal_id"] for a in data.animals]
+    assert len(set(ids)) == len(ids)
+    assert all(re.fullmatch(r"KZ[1-9]\d{11}", animal_id) for animal_id in ids)
+    herds: dict[tuple[str, str], list[int]] = {}
+    for animal in data.animals:
+        herds.setdefault((animal["iin_bin"], animal["species"]), []).append(
+            int(animal["animal_id"][2:])
+        )
+    for serials in herds.values():
+        assert serials == list(range(serials[0], serials[0] + len(serials)))
+
+
+def test_sexes_ages_and_registration_days_of_working_herds(data: DemoData) -> None:
+    typo = _case(data, "over_age")["typo"]
+    for animal in data.animals:
+        born = date.fromisoformat(animal["birth_date"])
+        registered = date.fromisoformat(animal["registered_on"])
+        assert animal["sex"] in ("F", "M")
+        assert born <= registered <= ANIMALS_AS_OF
+        if animal["animal_id"] != typo:
+            oldest = LIFE[animal["species"]][0]
+            assert ANIMALS_AS_OF.year - oldest - 1 <= born.year, animal
+    for species in ("cattle", "sheep", "horses"):
+        sexes = Counter(a["sex"] for a in data.animals if a["species"] == species)
+        assert 0.6 < sexes["F"] / (sexes["F"] + sexes["M"]) < 0.9, species
+    lambs = Counter(a["birth_date"][5:7] for a in data.animals if a["species"] == "sheep")
+    assert set(lambs) == {"02", "03", "04"}  # ewes lamb in late winter
+    # Tagged and registered within weeks of birth, or registered to the owner on purchase.
+    after = [
+        (date.fromisoformat(a["registered_on"]) - date.fromisoformat(a["birth_date"])).days
+        for a in data.animals
+    ]
+    assert all(1 <= days <= 45 or days >= 180 for days in after)
+    assert 0.05 < sum(days >= 180 for days in after) / len(after) < 0.3
+
+
+# --- the risk cases --------------------------------------------------------------------------
+
+
+def _case(data: DemoData, case: str) -> dict:
+    """The applications of a case, and the animals they name, by id."""
+    assert data.cases is not None
+    animals = {a["animal_id"]: a for a in data.animals}
+    found = [row for row in data.cases.applications if row["case"] == case]
+    named = {i: animals[i] for row in found for i in row.get("animals", [])}
+    typo = [i for i, a in named.items() if a["birth_date"] < "1990"]
+    return {"applications": found, "animals": named, "typo": typo[0] if typo else None}
+
+
+def _applicant(data: DemoData, iin_bin: str) -> dict:
+    return next(row for row in data.all_applicants() if row["iin_bin"] == iin_bin)
+
+
+def _months(animal: dict) -> int:
+    return age_in_months(date.fromisoformat(animal["birth_date"]), DEMO_DAY)
+
+
+def _held(animal: dict) -> int:
+    return (DEMO_DAY - date.fromisoformat(animal["registered_on"])).days
+
+
+def test_every_case_is_there_for_the_default_seed_and_by_clean_applicants(data: DemoData) -> None:
+    assert data.cases is not None
+    cases = [row["case"] for row in data.cases.applications]
+    assert Counter(cases) == {
+        "over_age": 1,
+        "recently_bought": 1,
+        "shared_account": 2,
+        "member_claims": 2,
+        "split_request": 2,
+    }
+    applicants = [row["applicant"] for row in data.cases.applications]
+    assert len(set(applicants)) == len(applicants)
+    debtors = {row["iin_bin"] for row in data.tax if Decimal(row["arrears"]) > 0}
+    assert not set(applicants) & debtors
+    assert farmer_farm(data.applicants, data.livestock, data.tax)["iin_bin"] not in applicants
+    programs = {"BREEDING-CATTLE-2026", "DAIRY-MILK-2026", "AUYL-AMANATY-2026", "DAIRY-INVEST-2026"}
+    assert {row["program"] for row in data.cases.applications} == programs
+
+
+def test_an_over_age_cow_and_a_cow_bought_days_before_fail_alone(data: DemoData) -> None:
+    old = _case(data, "over_age")
+    (application,) = old["applications"]
+    assert application["program"] == "BREEDING-CATTLE-2026" and len(application["animals"]) == 5
+    typo = old["animals"][old["typo"]]
+    assert 107 * 12 <= _months(typo) <= 109 * 12  # a century mistyped: about 108 years
+    bought = _case(data, "recently_bought")
+    (application,) = bought["applications"]
+    moved = [a for a in bought["animals"].values() if _held(a) < 30]
+    assert [_held(a) for a in moved] == [18]
+    for case, odd in ((old, typo), (bought, moved[0])):
+        (application,) = case["applications"]
+        for animal in case["animals"].values():
+            assert animal["iin_bin"] == application["applicant"]
+            assert animal["species"] == "cattle" and animal["sex"] == "F"
+            if animal is not odd:
+                assert 12 <= _months(animal) <= 180 and _held(animal) >= 30
+
+
+def test_a_shared_account_a_shared_head_and_a_split_request(data: DemoData) -> None:
+    assert data.cases is not None
+    (account,) = data.cases.accounts
+    first, second = _case(data, "shared_account")["applications"]
+    assert account["iin_bin"] == second["applicant"]
+    owner = _applicant(data, first["applicant"])
+    assert (account["iban"], account["bic"]) == (owner["iban"], owner["bic"])
+    assert _applicant(data, second["applicant"])["iban"] != account["iban"]  # a change
+    (head,) = data.cases.heads
+    company, sister = _case(data, "split_request")["applications"]
+    assert head["iin_bin"] == sister["applicant"]
+    assert head["head_iin"] == _applicant(data, company["applicant"])["head_iin"]
+    amounts = [Decimal(row["quantity"]) * Decimal("0.25") for row in (company, sister)]
+    threshold = Decimal(10_000_000)
+    assert all(amount <= threshold for amount in amounts) and sum(amounts) > threshold
+    for row in (company, sister):
+        assert _applicant(data, row["applicant"])["kind"] == "legal_entity"
+
+
+def test_a_cooperative_and_its_member_claim_the_same_cows(data: DemoData) -> None:
+    cooperative, member = _case(data, "member_claims")["applications"]
+    assert cooperative["program"] == "AUYL-AMANATY-2026"
+    assert member["program"] == "BREEDING-CATTLE-2026"  # another funding group
+    assert member["applicant"] in _applicant(data, cooperative["applicant"])["members"]
+    assert set(member["animals"]) < set(cooperative["animals"])
+    cows = _case(data, "member_claims")["animals"]
+    assert {cows[i]["iin_bin"] for i in cooperative["animals"]} == {member["applicant"]}
+    for animal_id in member["animals"]:
+        assert 12 <= _months(cows[animal_id]) <= 180 and _held(cows[animal_id]) >= 30
