@@ -77,7 +77,7 @@ def create_applicant(
         head_iin=head,
     )
     if account is not None:
-        _put_account(applicant, account)
+        _put_account(applicant, account, changed=False)
     applicant.members = member_rows
     db.session.add(applicant)
     db.session.flush()
@@ -164,10 +164,13 @@ def set_head(*, applicant: Applicant, head_iin: str | None, actor: str) -> bool:
     return True
 
 
-def _put_account(applicant: Applicant, account: BankAccount) -> None:
+def _put_account(applicant: Applicant, account: BankAccount, *, changed: bool = True) -> None:
+    """The account; ``changed`` when it replaces or follows the registration (the risk flag
+    ``bank_account_changed`` looks at that time: an account given at registration is no swap)."""
     applicant.iban = account.iban
     applicant.bic = account.bic
-    applicant.bank_account_changed_at = utcnow()
+    if changed:
+        applicant.bank_account_changed_at = utcnow()
 
 
 def _account_data(account: BankAccount | None) -> dict:
