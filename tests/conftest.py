@@ -4,7 +4,9 @@ transaction that is rolled back, services' commits becoming savepoints."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import uuid
 from collections import Counter
 
 import pytest
@@ -171,29 +173,34 @@ def pytest_terminal_summary(terminalreporter):
         )
 
 
+@contextlib.contextmanager
+def database_of_its_own(backend: str, tmp_path):
+    """The URL of a new, empty database, dropped afterwards (a file on SQLite)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / f'own-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    base = sa.engine.make_url(database_url_for(backend, tmp_path))
+    name = f"subsidy_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 @pytest.fixture
 def committed_app(backend, tmp_path):
     """An app on a database of its own whose commits are real: for concurrency and crash tests."""
-    import uuid
-
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'committed.db'}"
-    else:
-        base = sa.engine.make_url(database_url_for(backend, tmp_path))
-        name = f"subsidy_test_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = base.set(database=name).render_as_string(hide_password=False)
-    app = make_app(url, tmp_path)
-    migrate(app)
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if backend != "sqlite":
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-            admin.dispose()
+    with database_of_its_own(backend, tmp_path) as url:
+        app = make_app(url, tmp_path)
+        migrate(app)
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()

@@ -63,30 +63,13 @@ def test_upgrading_a_populated_database_keeps_every_row(backend, tmp_path):
     """0005 -> head on a database with rows in the tables the upgrade rebuilds (SQLite copies a
     table to alter it, which must not trip the rows that reference it) and the claims it
     backfills: each program its own funding group, the period the application's year."""
-    import uuid
-
     from flask_migrate import upgrade
 
-    from tests.conftest import database_url_for, make_app
+    from tests.conftest import database_of_its_own, make_app
 
     # A database of its own: the suite's shared one is migrated to head and in use.
-    admin = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'upgrade.db'}"
-    else:
-        base = sa.engine.make_url(database_url_for(backend, tmp_path))
-        name = f"subsidy_test_upgrade_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = base.set(database=name).render_as_string(hide_password=False)
-    try:
+    with database_of_its_own(backend, tmp_path) as url:
         _upgrade_with_rows(make_app(url, tmp_path), backend, upgrade)
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-            admin.dispose()
 
 
 def _upgrade_with_rows(app, backend, upgrade) -> None:
