@@ -142,7 +142,9 @@ def gather_facts(
     if definition.unit == "head":
         facts = dataclasses.replace(facts, animals=candidate_animals(applicant, definition.species))
     everything = claims(definition, facts, Decimal(len(facts.animals or ())))
-    keys = claim_keys(everything.parcels, everything.herds, everything.animal_ids)
+    # Identified animals also meet an earlier claim on their owner's whole herd.
+    herds = everything.herds | {(a.owner, a.species) for a in everything.animals}
+    keys = claim_keys(everything.parcels, herds, everything.animal_ids)
     others = other_applications(applicant.id, funding, keys)
     return dataclasses.replace(facts, other_applications=others), keys
 

@@ -16,6 +16,7 @@ from subsidy.applications.calendar import add_working_days
 from subsidy.applications.facts import Funding, gather_facts, keys_of, other_applications
 from subsidy.applications.flags import risk_facts, store_flags
 from subsidy.applications.models import Application, ApplicationClaim, lock_application
+from subsidy.applications.queries import claimed_animals
 from subsidy.applications.states import Status, move, require_action
 from subsidy.audit.actions import Action
 from subsidy.audit.canonical import canonical_bytes
@@ -48,7 +49,14 @@ def _check_submitter(user: User, applicant: str) -> None:
         raise Forbidden("you may apply only for your own applicant record")
 
 
-def _replay(user: User, key: str, program_id: int, applicant_id: int, quantity: Decimal):
+def _replay(
+    user: User,
+    key: str,
+    program_id: int,
+    applicant_id: int,
+    quantity: Decimal,
+    animals: list[str] | None = None,
+):
     existing = db.session.execute(
         sa.select(Application).where(
             Application.submitted_by_id == user.id, Application.idempotency_key == key
@@ -61,6 +69,8 @@ def _replay(user: User, key: str, program_id: int, applicant_id: int, quantity: 
         applicant_id,
         quantity,
     )
+    if same and animals is not None:  # the animals named are part of what was asked
+        same = sorted(animals) == claimed_animals(existing.id)
     if not same:
         raise Conflict(
             "Idempotency-Key was already used for a different application",
@@ -254,7 +264,9 @@ def submit_application(
     if quantity is None and animals is not None:
         quantity = Decimal(len(animals))
     if idempotency_key and quantity is not None:
-        replayed = _replay(user, idempotency_key, program_row.id, applicant_row.id, quantity)
+        replayed = _replay(
+            user, idempotency_key, program_row.id, applicant_row.id, quantity, animals
+        )
         if replayed is not None:
             return replayed, False
     assessed = _evaluate(program_row, applicant_row, quantity, animals)
@@ -266,7 +278,9 @@ def submit_application(
     # one-application checks see every application committed before this one.
     lock_log(db.session)
     if idempotency_key:
-        replayed = _replay(user, idempotency_key, program_row.id, applicant_row.id, quantity)
+        replayed = _replay(
+            user, idempotency_key, program_row.id, applicant_row.id, quantity, animals
+        )
         if replayed is not None:
             return replayed, False
     current = _current(assessed, seen, program_row, applicant_row, quantity)

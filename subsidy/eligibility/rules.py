@@ -392,9 +392,12 @@ def _quantity_within_registry(params: dict[str, Any], facts: Facts, claim: Claim
 def _no_double_funding(params: dict[str, Any], facts: Facts, claim: Claim) -> Outcome:
     conflicts: list[texts.Conflict] = []
     used: list[dict[str, Any]] = []
+    # Claimed animals conflict with another application's claim on their owner's whole herd
+    # (one made before the animals extract existed, or by a liter program of the group).
+    herds_of_animals = {(a.owner, a.species) for a in _claimed_animals(facts, claim)}
     for other in sorted(facts.other_applications, key=lambda application: application.number):
         parcels = sorted(claim.parcels & other.parcels)
-        herds = claim.animals & other.animals
+        herds = (claim.animals | herds_of_animals) & other.animals
         species = sorted({name for _, name in herds})
         animal_ids = sorted(claim.animal_ids & other.animal_ids)
         if parcels or species or animal_ids:

@@ -249,3 +249,52 @@ def test_two_concurrent_applications_for_one_animal_in_two_programs_admit_one(co
         check = _check(rows[1], "no_double_funding")
         assert not check["passed"] and rows[0].number in check["detail"]["en"]
         assert ids[0] in check["detail"]["en"]
+
+
+def test_animals_claimed_after_a_claim_on_their_whole_herd_are_double_funding(app):
+    """A head application made before the first animals extract claims the herd; once animals
+    are claimed one by one, the herd's animals are still not funded twice in the group."""
+    make_program(
+        "HEADS-OLD-2026",
+        criteria=[{"rule": "quantity_within_registry"}, {"rule": "no_double_funding"}],
+        budget="10000000.00",
+        funding_group="breeding-cattle",
+        funding_period="lifetime",
+    )
+    _breeding("BREEDING-B-2027")
+    farm, ids = _farm_with_cows(2)
+    herd_claim = submit(farm, "HEADS-OLD-2026", quantity="2")  # no animals extract yet
+    assert herd_claim.status is Status.SUBMITTED
+    keys = db.session.execute(
+        sa.select(ApplicationClaim.claim_key).where(
+            ApplicationClaim.application_id == herd_claim.id
+        )
+    ).scalars()
+    assert list(keys) == [f"animals:{farm.iin_bin}:cattle"]
+    animals_extract(_cows(farm, ids))
+    later = submit(farm, "BREEDING-B-2027", quantity=None, animals=[ids[0]])
+    assert later.status is Status.INELIGIBLE
+    check = _check(later, "no_double_funding")
+    assert not check["passed"] and herd_claim.number in check["detail"]["en"]
+    # Another farm's animals are not touched by that herd claim.
+    other, theirs = _farm_with_cows(1, prefix="OT")
+    animals_extract(_cows(farm, ids) + _cows(other, theirs))
+    assert submit(other, "BREEDING-B-2027", quantity=None, animals=theirs).status is (
+        Status.SUBMITTED
+    )
+
+
+def test_an_idempotency_key_replayed_with_other_animals_is_refused(app):
+    from subsidy.errors import Conflict
+
+    _breeding("BREEDING-A-2026")
+    farm, ids = _farm_with_cows(3)
+    animals_extract(_cows(farm, ids))
+    official = make_user("official")
+    first = submit(farm, "BREEDING-A-2026", quantity=None, animals=ids[:2], user=official, key="K1")
+    again = submit(
+        farm, "BREEDING-A-2026", quantity=None, animals=ids[1::-1], user=official, key="K1"
+    )
+    assert again.id == first.id  # the same animals, listed in another order
+    with pytest.raises(Conflict):
+        submit(farm, "BREEDING-A-2026", quantity=None, animals=ids[1:], user=official, key="K1")
