@@ -38,11 +38,19 @@ def lock_log(session: Session) -> None:
         return
     if isinstance(session, scoped_session):
         session = session()
-    transaction = _innermost(session)
-    if transaction is not None and session.info.get(_LOCKED_IN) is transaction:
+    if holds_log_lock(session):
         return
     session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY})
     session.info[_LOCKED_IN] = _innermost(session)  # begun by the statement if there was none
+
+
+def holds_log_lock(session: Session) -> bool:
+    """Whether this transaction has taken the log lock (PostgreSQL; SQLite's writer always
+    holds the database)."""
+    if isinstance(session, scoped_session):
+        session = session()
+    transaction = _innermost(session)
+    return transaction is not None and session.info.get(_LOCKED_IN) is transaction
 
 
 def _innermost(session: Session):

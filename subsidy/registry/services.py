@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from subsidy.audit.actions import Action
-from subsidy.audit.services import append_entry, lock_log
+from subsidy.audit.services import append_entry, holds_log_lock, lock_log
 from subsidy.db import utcnow
 from subsidy.errors import ValidationFailed
 from subsidy.extensions import db
@@ -99,6 +99,11 @@ _KIND_LOCK_BASE = 0x5355425349445200
 
 def _lock_kind(kind: str) -> None:
     if db.session.get_bind().dialect.name != "postgresql":
+        return
+    if holds_log_lock(db.session):
+        # A transaction that already wrote (the demo seed) holds the log lock: asking for the
+        # kind's lock now would invert the order (kind, then log) and could deadlock with an
+        # import. Holding the log lock, it is serialised with every other writer's entry already.
         return
     key = _KIND_LOCK_BASE + KINDS.index(kind)
     db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
