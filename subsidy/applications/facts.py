@@ -153,10 +153,17 @@ def other_applications(applicant_id: int, funding: Funding, keys: list[str]) -> 
     """Live applications of the same applicant in the program, or sharing a claim in the
     funding group and period (whatever their program), oldest first; each with its claims in
     that group and period."""
+    # The group's claims, and the program's own whatever group an earlier version gave them
+    # (a new version that names a group must still see the claims made before it).
+    counted = sa.or_(
+        sa.and_(
+            ApplicationClaim.funding_group == funding.group,
+            ApplicationClaim.period == funding.period,
+        ),
+        ApplicationClaim.program_id == funding.program_id,
+    )
     sharing = sa.select(ApplicationClaim.application_id).where(
-        ApplicationClaim.funding_group == funding.group,
-        ApplicationClaim.period == funding.period,
-        ApplicationClaim.claim_key.in_(keys),
+        counted, ApplicationClaim.claim_key.in_(keys)
     )
     rows = db.session.execute(
         sa.select(
@@ -181,9 +188,7 @@ def other_applications(applicant_id: int, funding: Funding, keys: list[str]) -> 
     }
     for application_id, key in db.session.execute(
         sa.select(ApplicationClaim.application_id, ApplicationClaim.claim_key).where(
-            ApplicationClaim.application_id.in_(list(claimed)),
-            ApplicationClaim.funding_group == funding.group,
-            ApplicationClaim.period == funding.period,
+            ApplicationClaim.application_id.in_(list(claimed)), counted
         )
     ):
         kind, value = _parse_key(key)

@@ -12,6 +12,7 @@ from subsidy.errors import Conflict, ValidationFailed
 from subsidy.extensions import db
 from subsidy.programs.definition import ProgramDefinition
 from subsidy.programs.models import Program, ProgramVersion
+from subsidy.programs.queries import current_versions, definition_of
 from subsidy.programs.testcases import ProgramTest, run_program_tests
 
 
@@ -20,6 +21,23 @@ def require_tests_pass(definition: ProgramDefinition, tests: tuple[ProgramTest, 
         if not outcome.passed:
             raise ValidationFailed.field(
                 f"tests[{position}]", f"{outcome.name}: {'; '.join(outcome.problems)}"
+            )
+
+
+def _require_one_period_per_group(definition: ProgramDefinition) -> None:
+    """Programs of one funding group count claims in one kind of period, or a lifetime claim
+    and a calendar-year claim on the same animal would never meet."""
+    if definition.funding_group is None:
+        return
+    for version in current_versions():
+        other = definition_of(version)
+        if other.code == definition.code or other.group != definition.group:
+            continue
+        if other.funding_period != definition.funding_period:
+            raise ValidationFailed.field(
+                "funding_period",
+                f"{other.code} of the funding group {definition.group} counts "
+                f"{other.funding_period}; every program of a group must count the same",
             )
 
 
@@ -33,6 +51,7 @@ def load_program(
     """
     require_tests_pass(definition, tests)
     lock_log(db.session)  # writers take the log lock first: one lock order, no deadlocks
+    _require_one_period_per_group(definition)
     program = db.session.execute(
         sa.select(Program)
         .where(Program.code == definition.code)

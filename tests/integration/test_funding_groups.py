@@ -298,3 +298,32 @@ def test_an_idempotency_key_replayed_with_other_animals_is_refused(app):
     assert again.id == first.id  # the same animals, listed in another order
     with pytest.raises(Conflict):
         submit(farm, "BREEDING-A-2026", quantity=None, animals=ids[1:], user=official, key="K1")
+
+
+def test_the_programs_of_a_group_count_one_kind_of_period(app):
+    _breeding("BREEDING-A-2026")  # lifetime
+    with pytest.raises(ValidationFailed) as refused:
+        make_program("BREEDING-YEARLY-2026", funding_group="breeding-cattle", budget="100000.00")
+    assert "funding_period" in refused.value.errors
+
+
+def test_a_new_version_naming_a_group_still_sees_the_claims_made_before(app):
+    criteria = [{"rule": "quantity_within_registry"}, {"rule": "no_double_funding"}]
+    make_program("LAND-2026", unit="hectare", criteria=criteria, budget="10000000.00")
+    owner, other = make_applicant("peasant_farm"), make_applicant("peasant_farm")
+    registry(
+        land=[(owner.iin_bin, "05-068-012-345", "50")],
+        livestock=[(f.iin_bin, "cattle", 5, 5) for f in (owner, other)],
+    )
+    first = submit(owner, "LAND-2026", quantity="10")
+    make_program(
+        "LAND-2026",
+        unit="hectare",
+        criteria=criteria,
+        budget="10000000.00",
+        funding_group="land-once",
+        funding_period="lifetime",
+    )
+    second = submit(owner, "LAND-2026", quantity="10")
+    check = _check(second, "no_double_funding")
+    assert not check["passed"] and first.number in check["detail"]["en"]
