@@ -38,6 +38,7 @@ def new_page(browser, live_server):
 
 def look(page, name: str) -> None:
     """No horizontal overflow at any width; a screenshot of each when asked for."""
+    page.wait_for_load_state("load")  # measured with its stylesheets applied, not half-loaded
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         if SHOTS:
@@ -57,6 +58,7 @@ def approve_as(page, username: str, number: str) -> None:
         page.click("a[rel=next]")
         page.wait_for_load_state()
     link.click()
+    page.wait_for_url(re.compile(r"/applications/\d+$"))
     look(page, f"{username}-application-decide")
     page.fill("#approve-form textarea[name=comment]", f"checked by {username}")
     page.click("#approve-form button[type=submit]")
