@@ -59,6 +59,7 @@ from sqlalchemy import event
 
 from bench.audit_db import drop_database, fresh_postgres_database, make_app
 from bench.common import Figure, median, p95, print_table
+from bench.scale_data import APPLICATION_COLUMNS, _copy
 
 POSTGRES_URL = os.environ.get(
     "SUBSIDY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -561,52 +562,7 @@ def applications(
     return app_rows, claim_rows, committed
 
 
-APPLICATION_COLUMNS = (
-    "id",
-    "number",
-    "program_id",
-    "program_version_id",
-    "applicant_id",
-    "submitted_by_id",
-    "status",
-    "quantity",
-    "rate",
-    "requested_amount",
-    "rules_version",
-    "evaluation",
-    "submitted_on",
-    "submitted_at",
-    "decision_due_on",
-    "proposed_amount",
-    "first_approver_id",
-    "first_approved_at",
-    "approved_amount",
-    "decided_by_id",
-    "decided_at",
-    "reject_reason",
-    "withdrawn_at",
-    "waitlisted_at",
-)
-
-
 # --- loading ----------------------------------------------------------------------------------
-
-
-def _copy(table: str, columns: tuple[str, ...], rows) -> int:
-    from subsidy.extensions import db
-
-    raw = db.engine.raw_connection()
-    written = 0
-    try:
-        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with raw.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-                written += 1
-        raw.commit()
-    finally:
-        raw.close()
-    return written
 
 
 def load_programs() -> Loaded:

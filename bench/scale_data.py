@@ -35,16 +35,20 @@ DECIDED_ON = datetime(2026, 3, 20, 9, tzinfo=UTC)
 # --- data ------------------------------------------------------------------------------------
 
 
-def _copy(table: str, columns: tuple[str, ...], rows) -> None:
+def _copy(table: str, columns: tuple[str, ...], rows) -> int:
+    """COPY ``rows`` into ``table``; the number of rows written."""
     raw = db.engine.raw_connection()
+    written = 0
     try:
         statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         with raw.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
+                written += 1
         raw.commit()
     finally:
         raw.close()
+    return written
 
 
 def _extra_applicants(districts: list[str]):
