@@ -27,6 +27,7 @@ _BEARER_USER = "subsidy.access.bearer_user"
 class Role(enum.StrEnum):
     APPLICANT = "applicant"
     OFFICIAL = "official"
+    TREASURER = "treasurer"  # releases tranches, prepares and releases payment runs
     AUDITOR = "auditor"
     ADMIN = "admin"
 

@@ -66,6 +66,8 @@ def _register_blueprints(app: Flask) -> None:
     from subsidy.decisions.api import blp as documents_blp
     from subsidy.decisions.api import decisions_blp
     from subsidy.districts.api import blp as districts_blp
+    from subsidy.payments.api import blp as payment_runs_blp
+    from subsidy.payments.api import tranches_blp
     from subsidy.programs.api import blp as programs_blp
     from subsidy.transparency.api import blp as transparency_blp
 
@@ -77,6 +79,8 @@ def _register_blueprints(app: Flask) -> None:
         applications_blp,
         decisions_blp,
         documents_blp,
+        tranches_blp,
+        payment_runs_blp,
         transparency_blp,
         audit_blp,
     ):
@@ -84,7 +88,7 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)  # the JSON API authenticates with bearer tokens, not cookies
 
     from subsidy.accounts import views as account_views
-    from subsidy.web import audit_pages, home, public, verify, workflow
+    from subsidy.web import audit_pages, home, payments, public, verify, workflow
 
     for page_blueprint in (
         home.bp,
@@ -93,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
         workflow.bp,
         public.bp,
         audit_pages.bp,
+        payments.bp,
     ):
         app.register_blueprint(page_blueprint)
 

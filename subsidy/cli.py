@@ -13,10 +13,11 @@ def register_cli(app) -> None:
     from subsidy.audit.cli import audit
     from subsidy.demo.cli import seed_demo
     from subsidy.districts.cli import districts
+    from subsidy.payments.cli import payments
     from subsidy.programs.cli import programs
     from subsidy.registry.cli import registry
 
-    for command in (users, applicants, audit, districts, programs, registry, seed_demo):
+    for command in (users, applicants, audit, districts, payments, programs, registry, seed_demo):
         app.cli.add_command(command)
 
     from flask_migrate.cli import db as db_commands

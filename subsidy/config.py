@@ -51,6 +51,12 @@ class Config:
     # Checkpoints are signed automatically every this many log entries.
     AUDIT_CHECKPOINT_EVERY = 100
     PUBLIC_URL = "http://127.0.0.1:5000"
+    # The paying body in ISO 20022 payment documents (SUBSIDY_PAYER_*): by default the demo
+    # akimat's agriculture office, with its account at the Treasury Committee (bank code 070).
+    PAYER_NAME = "ГУ «Управление сельского хозяйства Восточно-Казахстанской области»"
+    PAYER_BIN = "010340010009"
+    PAYER_IBAN = "KZ630701050000123456"
+    PAYER_BIC = "KKMFKZ2A"
     JSON_SORT_KEYS = False
 
     API_TITLE = "East Kazakhstan agricultural subsidies"
@@ -102,6 +108,8 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SUBSIDY_SIGNING_KEY", str(instance_path / "signing_key.pem")
     )
     settings["PUBLIC_URL"] = os.environ.get("SUBSIDY_PUBLIC_URL", settings["PUBLIC_URL"])
+    for key in ("PAYER_NAME", "PAYER_BIN", "PAYER_IBAN", "PAYER_BIC"):
+        settings[key] = os.environ.get(f"SUBSIDY_{key}", settings[key])
     if "SUBSIDY_TRUSTED_PROXIES" in os.environ:
         settings["TRUSTED_PROXIES"] = _proxy_count(os.environ["SUBSIDY_TRUSTED_PROXIES"])
     if "SUBSIDY_RATELIMIT_STORAGE_URI" in os.environ:

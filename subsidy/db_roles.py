@@ -20,6 +20,8 @@ APPEND_ONLY_TABLES = (
     "audit_checkpoints",
     "program_versions",
     "decision_documents",
+    "payment_tranches",
+    "payment_status_reports",
 )
 # Read by the service, written only by migrations.
 READ_ONLY_TABLES = ("alembic_version",)

@@ -6,6 +6,13 @@ from subsidy.applications.models import Application, ApplicationClaim, Applicati
 from subsidy.audit.models import AuditCheckpoint, AuditEntry, AuditNode
 from subsidy.decisions.models import DecisionDocument
 from subsidy.districts.models import District
+from subsidy.payments.models import (
+    Payment,
+    PaymentRun,
+    PaymentSkip,
+    PaymentStatusReport,
+    Tranche,
+)
 from subsidy.programs.models import Program, ProgramVersion
 from subsidy.registry.models import (
     AnimalRecord,
@@ -29,10 +36,15 @@ __all__ = [
     "District",
     "LandRecord",
     "LivestockRecord",
+    "Payment",
+    "PaymentRun",
+    "PaymentSkip",
+    "PaymentStatusReport",
     "Program",
     "ProgramVersion",
     "RegistrySnapshot",
     "TaxRecord",
+    "Tranche",
     "User",
     "cooperative_members",
 ]

@@ -215,3 +215,39 @@ def animals_extract(rows, as_of: date = date(2026, 6, 1)):
         data={"kind": "animals", "rows": len(rows)},
     )
     return snapshot
+
+
+# --- payments -----------------------------------------------------------------------------------
+
+_accounts = itertools.count(1)
+
+
+def give_account(applicant, *, bank_code: str = "722", bic: str = "CASPKZKA"):
+    """A valid account of its own for the applicant (its subsidies can then be paid)."""
+    from subsidy.applicants.bank import make_iban
+    from subsidy.applicants.services import set_bank_account
+
+    iban = make_iban(bank_code, f"{next(_accounts):013d}")
+    set_bank_account(applicant=applicant, iban=iban, bic=bic, actor="test")
+    return iban
+
+
+def approved(applicant, program_code: str = "TEST-HEADS-2026", quantity="10", official=None):
+    """A submitted and approved application (the program's threshold must allow one approval)."""
+    from subsidy.decisions.services import approve_application
+
+    application = submit(applicant, program_code, quantity=quantity)
+    approval = approve_application(application=application, user=official or make_user())
+    assert approval.outcome.value == "approved", approval.outcome
+    return application
+
+
+def tranche(program, amount: str, treasurer=None, released_on: date = date(2026, 6, 1)):
+    from subsidy.payments.services import release_tranche
+
+    return release_tranche(
+        program=program,
+        amount=Decimal(amount),
+        released_on=released_on,
+        user=treasurer or make_user("treasurer"),
+    )

@@ -32,3 +32,7 @@ def actor_names(actors: Iterable[str]) -> dict[str, str]:
     ids = {actor: user_id_of(actor) for actor in set(actors)}
     names = usernames(ids.values())
     return {actor: names[i] for actor, i in ids.items() if i in names}
+
+
+def user_by_username(username: str) -> User | None:
+    return db.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()

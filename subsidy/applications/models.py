@@ -61,6 +61,15 @@ class Application(Base):
     justification: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
     # When the risk flags (ApplicationFlag) were last computed.
     flags_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Its latest payment, mirrored from subsidy.payments (which writes both together) so that
+    # lists and the public register show it without a join: scheduled | paid | returned.
+    payment_status: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    payment_run_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("payment_runs.id", ondelete="RESTRICT"), nullable=True
+    )
+    payment_amount: Mapped[Decimal | None] = mapped_column(Money, nullable=True)
+    paid_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    payment_reason: Mapped[str | None] = mapped_column(sa.String(35), nullable=True)
 
     program = relationship("Program", lazy="joined")
     program_version = relationship("ProgramVersion", lazy="joined")
@@ -82,15 +91,15 @@ class Application(Base):
             "program_id",
             "applicant_id",
             postgresql_include=["approved_amount", "id"],
-            postgresql_where=sa.text("status = 'approved'"),
-            sqlite_where=sa.text("status = 'approved'"),
+            postgresql_where=sa.text("status IN ('approved', 'paid')"),
+            sqlite_where=sa.text("status IN ('approved', 'paid')"),
         ),
         sa.Index(
             "ix_applications_approved_applicant",
             "applicant_id",
             postgresql_include=["approved_amount", "id"],
-            postgresql_where=sa.text("status = 'approved'"),
-            sqlite_where=sa.text("status = 'approved'"),
+            postgresql_where=sa.text("status IN ('approved', 'paid')"),
+            sqlite_where=sa.text("status IN ('approved', 'paid')"),
         ),
         # A waitlisted application's place in its program's queue counts only the entries ahead.
         sa.Index(
@@ -101,6 +110,11 @@ class Application(Base):
             sqlite_where=sa.text("status = 'waitlisted'"),
         ),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint(
+            "payment_status IS NULL OR payment_status IN ('scheduled', 'paid', 'returned')",
+            name="payment_status",
+        ),
+        sa.CheckConstraint("(status = 'paid') = (paid_on IS NOT NULL)", name="paid_on"),
         sa.CheckConstraint(
             "approved_amount IS NULL OR approved_amount <= requested_amount",
             name="approved_within_requested",

@@ -84,6 +84,11 @@ LIST_COLUMNS = (
     Application.decision_comment,
     Application.justification,
     Application.flags_computed_at,
+    Application.payment_status,
+    Application.payment_run_id,
+    Application.payment_amount,
+    Application.paid_on,
+    Application.payment_reason,
 )
 
 
@@ -220,6 +225,7 @@ def decision_view(application) -> dict | None:
         return None
     outcome = {
         Status.APPROVED: "approved",
+        Status.PAID: "approved",
         Status.REJECTED: "rejected",
         Status.WITHDRAWN: "withdrawn",
     }.get(application.status)
@@ -234,6 +240,20 @@ def decision_view(application) -> dict | None:
         "reason": application.reject_reason,
         "comment": application.decision_comment,
         "justification": application.justification,
+    }
+
+
+def payment_view(application) -> dict | None:
+    """The application's latest payment (``subsidy.payments`` mirrors it onto the application's
+    row): ``scheduled`` in a run, ``paid``, or ``returned`` by the bank with its reason."""
+    if application.payment_status is None:
+        return None
+    return {
+        "status": application.payment_status,
+        "run": application.payment_run_id,
+        "amount": application.payment_amount,
+        "paid_on": application.paid_on,
+        "reason": application.payment_reason,
     }
 
 
@@ -266,6 +286,7 @@ def _view(
         "overdue": overdue,
         "queue_position": position,
         "decision": decision_view(application),
+        "payment": payment_view(application),
         "flags_computed_at": application.flags_computed_at,
     }
 

@@ -102,6 +102,16 @@ class DecisionSchema(Schema):
     justification = fields.String(allow_none=True)
 
 
+class PaymentSchema(Schema):
+    status = fields.String(
+        required=True, validate=validate.OneOf(["scheduled", "paid", "returned"])
+    )
+    run = fields.Integer(required=True)
+    amount = Money(required=True)
+    paid_on = fields.Date(allow_none=True, required=True)
+    reason = fields.String(allow_none=True, required=True)
+
+
 class FlagSchema(Schema):
     code = fields.String(required=True)
     severity = fields.String(required=True, validate=validate.OneOf(["high", "medium", "low"]))
@@ -127,6 +137,8 @@ class ApplicationSchema(Schema):
     queue_position = fields.Integer(allow_none=True, required=True)
     eligibility = fields.Nested(EligibilitySchema, required=True)
     decision = fields.Nested(DecisionSchema, allow_none=True, required=True)
+    # Its latest payment: scheduled in a run, paid, or returned by the bank (reason: ISO code).
+    payment = fields.Nested(PaymentSchema, allow_none=True, required=True)
     # The identified animals the application claims (head programs with an animals extract).
     animals = fields.List(fields.String(), required=True)
     # Advisory risk evidence for the official, never a refusal; highest severity first.
@@ -162,6 +174,13 @@ def _plain_view(view: dict) -> dict:
         "decision_due_on": view["decision_due_on"].isoformat(),
         "flags": [{k: v for k, v in flag.items() if k != "computed_at"} for flag in view["flags"]],
         "flags_computed_at": _iso(view["flags_computed_at"]),
+        "payment": None
+        if view["payment"] is None
+        else {
+            **view["payment"],
+            "amount": money_str(view["payment"]["amount"]),
+            "paid_on": _iso(view["payment"]["paid_on"]),
+        },
         "decision": None
         if decision is None
         else {

@@ -18,6 +18,7 @@ class Status(enum.StrEnum):
     REJECTED = "rejected"
     WAITLISTED = "waitlisted"
     WITHDRAWN = "withdrawn"
+    PAID = "paid"  # the bank reported the approved amount credited (subsidy.payments)
 
 
 # Applications that still hold their claims and count as "another application".
@@ -26,7 +27,10 @@ LIVE_STATUSES = (
     Status.AWAITING_SECOND_APPROVAL,
     Status.APPROVED,
     Status.WAITLISTED,
+    Status.PAID,
 )
+# Approved money: what approvals committed, paid out or not yet.
+FUNDED_STATUSES = (Status.APPROVED, Status.PAID)
 AWAITING_DECISION = (Status.SUBMITTED, Status.AWAITING_SECOND_APPROVAL, Status.WAITLISTED)
 # What a submission creates: every other status is reached through TRANSITIONS.
 INITIAL_STATUSES = frozenset({Status.SUBMITTED, Status.INELIGIBLE})
@@ -52,7 +56,9 @@ TRANSITIONS: dict[Status, dict[str, frozenset[Status]]] = {
         "withdraw": frozenset({S.WITHDRAWN}),
     },
     S.INELIGIBLE: {"withdraw": frozenset({S.WITHDRAWN})},
-    S.APPROVED: {},
+    # The bank's status report, not an official: see subsidy.payments.
+    S.APPROVED: {"pay": frozenset({S.PAID})},
+    S.PAID: {},
     S.REJECTED: {},
     S.WITHDRAWN: {},
 }

@@ -34,3 +34,13 @@ class Action(enum.StrEnum):
     APPLICATION_REJECTED = "application_rejected"
     APPLICATION_WAITLISTED = "application_waitlisted"
     DOCUMENT_ISSUED = "document_issued"
+    # payments
+    TRANCHE_RELEASED = "tranche_released"
+    PAYMENT_RUN_PREPARED = "payment_run_prepared"
+    PAYMENT_SCHEDULED = "payment_scheduled"
+    PAYMENT_SKIPPED = "payment_skipped"
+    PAYMENT_RUN_RELEASED = "payment_run_released"
+    PAYMENT_RUN_CANCELLED = "payment_run_cancelled"
+    PAYMENT_STATUS_REPORT = "payment_status_report"
+    PAYMENT_PAID = "payment_paid"
+    PAYMENT_RETURNED = "payment_returned"

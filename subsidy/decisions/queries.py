@@ -38,6 +38,23 @@ def latest_document(application_id: int) -> DecisionDocument | None:
     ).scalar_one_or_none()
 
 
+def latest_document_numbers(application_ids: list[int]) -> dict[int, str]:
+    """The number of each application's newest decision document, in one query."""
+    if not application_ids:
+        return {}
+    newest = (
+        sa.select(sa.func.max(DecisionDocument.id))
+        .where(DecisionDocument.application_id.in_(application_ids))
+        .group_by(DecisionDocument.application_id)
+    )
+    rows = db.session.execute(
+        sa.select(DecisionDocument.application_id, DecisionDocument.number).where(
+            DecisionDocument.id.in_(newest)
+        )
+    )
+    return dict(rows.all())
+
+
 def find_document(sha256: str) -> DecisionDocument | None:
     """By the PDF file's hash, or by the content hash that the document's QR code carries."""
     return db.session.execute(

@@ -22,6 +22,7 @@ from subsidy.applications.flags import recompute_flags
 from subsidy.applications.services import submit_application
 from subsidy.audit.services import create_checkpoint
 from subsidy.demo.generate import ANIMALS_AS_OF, DEMO_DAY, farmer_farm, generate
+from subsidy.demo.payments import seed_payments
 from subsidy.extensions import db
 from subsidy.programs.services import load_program
 from subsidy.programs.testcases import load_program_file
@@ -39,6 +40,8 @@ DEMO_USERS = (
     ("farmer", "applicant", "farmer-demo-2026"),
     ("official", "official", "official-demo-2026"),
     ("official2", "official", "official2-demo-2026"),
+    ("treasurer", "treasurer", "treasurer-demo-2026"),
+    ("treasurer2", "treasurer", "treasurer2-demo-2026"),
     ("auditor", "auditor", "auditor-demo-2026"),
     ("admin", "admin", "admin-demo-2026"),
 )
@@ -78,9 +81,10 @@ def seed() -> str:
     programs_loaded = load_demo_programs()
     snapshots, digests = import_demo_registry(data)
     changes, applications = seed_cases(data, digests["animals"])
-    if created or users_created or programs_loaded or snapshots or changes or applications:
+    paid = seed_payments(data, farm, on_demo_day)
+    if created or users_created or programs_loaded or snapshots or changes or applications or paid:
         create_checkpoint()
-    return demo_report(created, users_created, farm, programs_loaded, snapshots, applications)
+    return demo_report(created, users_created, farm, programs_loaded, snapshots, applications, paid)
 
 
 def demo_farm(data) -> dict:
@@ -211,11 +215,12 @@ def demo_report(
     programs: int,
     snapshots: int,
     applications: int = 0,
+    paid: int = 0,
 ) -> str:
     lines = [
         f"demo data: {created} applicants, {users_created} users, {programs} program versions, "
-        f"{snapshots} registry snapshots and {applications} applications showing risk cases "
-        "added (existing ones kept)",
+        f"{snapshots} registry snapshots, {applications} applications showing risk cases and "
+        f"{paid} paid applications added (existing ones kept)",
         "demo logins (username / password):",
     ]
     for username, role, password in DEMO_USERS:

@@ -1,7 +1,8 @@
 """Programs and their immutable, numbered versions.
 
-A program's identity and its money (budget and what approvals have committed) live in
-``programs``; approvals lock that row. Each load of a program file adds a ``program_versions``
+A program's identity and its money (budget, what approvals have committed, what the treasury
+released, what payment runs scheduled and the bank paid) live in ``programs``; approvals and
+payment runs lock that row. Each load of a program file adds a ``program_versions``
 row holding the canonical definition; applications are pinned to the version they were
 evaluated under, so an old decision can always be reproduced."""
 
@@ -23,6 +24,17 @@ class Program(Base):
     code: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
     budget_amount: Mapped[Decimal] = mapped_column(Money, nullable=False)
     committed_amount: Mapped[Decimal] = mapped_column(Money, nullable=False, default=Decimal("0"))
+    # The money side (subsidy.payments): what the treasury released in tranches, what live
+    # payment runs have scheduled and what the bank reported paid.
+    released_amount: Mapped[Decimal] = mapped_column(
+        Money, nullable=False, default=Decimal("0"), server_default="0"
+    )
+    scheduled_amount: Mapped[Decimal] = mapped_column(
+        Money, nullable=False, default=Decimal("0"), server_default="0"
+    )
+    paid_amount: Mapped[Decimal] = mapped_column(
+        Money, nullable=False, default=Decimal("0"), server_default="0"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     versions: Mapped[list[ProgramVersion]] = relationship(
@@ -32,6 +44,14 @@ class Program(Base):
     __table_args__ = (
         sa.CheckConstraint("committed_amount >= 0", name="committed_not_negative"),
         sa.CheckConstraint("committed_amount <= budget_amount", name="committed_within_budget"),
+        sa.CheckConstraint("released_amount <= budget_amount", name="released_within_budget"),
+        sa.CheckConstraint(
+            "scheduled_amount >= 0 AND paid_amount >= 0", name="payments_not_negative"
+        ),
+        sa.CheckConstraint(
+            "scheduled_amount + paid_amount <= released_amount", name="paid_within_released"
+        ),
+        sa.CheckConstraint("paid_amount <= committed_amount", name="paid_within_committed"),
     )
 
     @property

@@ -84,6 +84,11 @@ def program_view(version: ProgramVersion) -> dict:
         "budget": program.budget_amount,
         "committed": program.committed_amount,
         "remaining": program.remaining_amount,
+        # The money side (subsidy.payments): released by the treasury, scheduled in live payment
+        # runs, paid as the bank reported.
+        "released": program.released_amount,
+        "scheduled": program.scheduled_amount,
+        "paid": program.paid_amount,
         "criteria": canonical["criteria"],
     }
 

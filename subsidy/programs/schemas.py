@@ -44,4 +44,7 @@ class ProgramSchema(Schema):
     budget = Money(required=True)
     committed = Money(required=True)
     remaining = Money(required=True)
+    released = Money(required=True, metadata={"description": "released by the treasury"})
+    scheduled = Money(required=True, metadata={"description": "in live payment runs"})
+    paid = Money(required=True, metadata={"description": "paid, as the bank reported"})
     criteria = fields.List(fields.Nested(CriterionSchema), required=True)

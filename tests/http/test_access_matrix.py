@@ -11,17 +11,20 @@ import pytest
 from subsidy.audit.services import create_checkpoint
 from subsidy.decisions import services as decisions
 from subsidy.extensions import db
+from subsidy.payments import services as payments
 from tests.factories import (
     PASSWORD,
     bearer,
+    give_account,
     make_applicant,
     make_program,
     make_user,
     registry,
     submit,
+    tranche,
 )
 
-ROLES = ("anonymous", "owner", "other", "official", "auditor", "admin")
+ROLES = ("anonymous", "owner", "other", "official", "treasurer", "auditor", "admin")
 OK = "ok"
 PUBLIC = dict.fromkeys(ROLES, OK)
 
@@ -35,6 +38,7 @@ def _only(allowed: tuple[str, ...], *, anonymous=401, denied=403, other=None) ->
 
 
 API_READERS = ("owner", "official", "auditor")
+RUN = "<int(max=2147483647):run_id>"
 PAGE = {"anonymous": 302}
 
 MATRIX = {
@@ -42,7 +46,9 @@ MATRIX = {
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("POST", "/api/v1/auth/token"): PUBLIC,
-    ("GET", "/api/v1/auth/me"): _only(("owner", "other", "official", "auditor", "admin")),
+    ("GET", "/api/v1/auth/me"): _only(
+        ("owner", "other", "official", "treasurer", "auditor", "admin")
+    ),
     ("GET", "/api/v1/districts"): PUBLIC,
     ("POST", "/api/v1/applicants"): _only(("official", "admin")),
     ("GET", "/api/v1/applicants/<string:iin_bin>"): _only(
@@ -73,6 +79,15 @@ MATRIX = {
         ("official",)
     ),
     ("POST", "/api/v1/documents/verify"): PUBLIC,
+    ("POST", "/api/v1/programs/<string:code>/tranches"): _only(("treasurer",)),
+    ("GET", "/api/v1/programs/<string:code>/tranches"): _only(("treasurer", "auditor")),
+    ("POST", "/api/v1/payment-runs"): _only(("treasurer",)),
+    ("GET", "/api/v1/payment-runs"): _only(("treasurer", "auditor")),
+    ("GET", f"/api/v1/payment-runs/{RUN}"): _only(("treasurer", "auditor")),
+    ("POST", f"/api/v1/payment-runs/{RUN}/release"): _only(("treasurer",)),
+    ("POST", f"/api/v1/payment-runs/{RUN}/cancel"): _only(("treasurer",)),
+    ("GET", f"/api/v1/payment-runs/{RUN}/pain.001.xml"): _only(("treasurer", "auditor")),
+    ("POST", f"/api/v1/payment-runs/{RUN}/status"): _only(("treasurer",)),
     ("GET", "/api/v1/transparency/decisions"): PUBLIC,
     ("GET", "/api/v1/transparency/summary"): PUBLIC,
     ("GET", "/api/v1/audit/entries"): _only(("auditor", "admin")),
@@ -118,6 +133,14 @@ MATRIX = {
     ("POST", "/audit/verify"): _only(("auditor", "admin"), anonymous=302),
     ("GET", "/audit/export.jsonl"): _only(("auditor", "admin"), anonymous=302),
     ("GET", "/audit/proof"): _only(("auditor", "admin"), anonymous=302),
+    ("GET", "/payments"): _only(("treasurer", "auditor"), anonymous=302),
+    ("POST", "/payments/tranches"): _only(("treasurer",), anonymous=302),
+    ("POST", "/payments/runs"): _only(("treasurer",), anonymous=302),
+    ("GET", f"/payments/runs/{RUN}"): _only(("treasurer", "auditor"), anonymous=302),
+    ("POST", f"/payments/runs/{RUN}/release"): _only(("treasurer",), anonymous=302),
+    ("POST", f"/payments/runs/{RUN}/cancel"): _only(("treasurer",), anonymous=302),
+    ("GET", f"/payments/runs/{RUN}/pain.001.xml"): _only(("treasurer", "auditor"), anonymous=302),
+    ("POST", f"/payments/runs/{RUN}/status"): _only(("treasurer",), anonymous=302),
 }
 FRAMEWORK = {("GET", "/static/<path:filename>")}
 
@@ -145,14 +168,26 @@ def world(app):
         "other": make_user("applicant", applicant=other_farm),
         "official": make_user("official"),
         "auditor": make_user("auditor"),
+        "treasurer": make_user("treasurer"),
         "admin": make_user("admin"),
     }
     decided = submit(owner_farm, quantity="3", user=users["owner"])
     decisions.approve_application(application=decided, user=make_user("official"))
     pending = submit(owner_farm, quantity="2", user=users["official"])
+    # A released payment run of the decided application (prepared by another treasurer).
+    give_account(owner_farm)
+    tranche(decided.program, "3000.00")
+    run = payments.prepare_run(program=decided.program, user=make_user("treasurer")).run
+    payments.release_run(run_id=run.id, user=users["treasurer"])
     create_checkpoint()
     db.session.commit()
-    return {"users": users, "farm": owner_farm, "decided": decided, "pending": pending}
+    return {
+        "users": users,
+        "farm": owner_farm,
+        "decided": decided,
+        "pending": pending,
+        "run": run,
+    }
 
 
 def _url(rule: str, world) -> str:
@@ -160,6 +195,7 @@ def _url(rule: str, world) -> str:
     url = re.sub(r"<int\([^>]*\):application_id>", str(application.id), rule)
     url = url.replace("<string:iin_bin>", world["farm"].iin_bin)
     url = url.replace("<string:code>", "TEST-HEADS-2026")
+    url = url.replace(RUN, str(world["run"].id))
     queries = {
         "/api/v1/audit/proofs/inclusion": "?index=0&tree_size=1",
         "/api/v1/audit/proofs/consistency": "?first=1&second=2",
@@ -194,6 +230,14 @@ def _body(method: str, rule: str, world) -> dict:
             "json": {"program": "TEST-HEADS-2026", "applicant": farm, "quantity": "1"}
         },
         "/api/v1/documents/verify": {"json": {"sha256": "0" * 64}},
+        "/api/v1/programs/<string:code>/tranches": {
+            "json": {"amount": "1.00", "released_on": "2026-06-01"}
+        },
+        "/api/v1/payment-runs": {"json": {"program": "TEST-HEADS-2026"}},
+        f"/api/v1/payment-runs/{RUN}/status": {
+            "data": b"<x/>",
+            "headers": {"Content-Type": "application/xml"},
+        },
         "/api/v1/applicants/<string:iin_bin>/bank-account": {"json": ACCOUNT},
         "/profile/bank-account": {"data": ACCOUNT},
         "/login": {"data": {"username": world["users"]["official"].username, "password": PASSWORD}},
@@ -224,9 +268,9 @@ def test_access(client, app, world, method, rule, role):
                 headers = bearer(world["users"][role])
             else:
                 _sign_in(client, world["users"][role])
-        response = client.open(
-            _url(rule, world), method=method, headers=headers, **_body(method, rule, world)
-        )
+        body = dict(_body(method, rule, world))
+        headers.update(body.pop("headers", {}))
+        response = client.open(_url(rule, world), method=method, headers=headers, **body)
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
     status = response.status_code

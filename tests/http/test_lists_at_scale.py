@@ -2,6 +2,7 @@
 written without marshmallow, the register's totals kept between decisions) answer exactly what
 the plain paths do."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,35 @@ from subsidy.applications.queries import application_view, list_applications, qu
 from subsidy.applications.schemas import ApplicationPageSchema
 from subsidy.decisions import services as decisions
 from subsidy.extensions import db
-from tests.factories import bearer, make_applicant, make_program, make_user, registry, submit
+from subsidy.payments import iso20022
+from subsidy.payments import services as payments
+from tests.factories import (
+    bearer,
+    give_account,
+    make_applicant,
+    make_program,
+    make_user,
+    registry,
+    submit,
+    tranche,
+)
+
+
+def pay(application) -> None:
+    """Through a payment run and the bank's report: the application becomes paid."""
+    give_account(application.applicant)
+    tranche(application.program, f"{application.approved_amount:.2f}")
+    run = payments.prepare_run(program=application.program, user=make_user("treasurer")).run
+    payments.release_run(run_id=run.id, user=make_user("treasurer"))
+    report = iso20022.StatusReport(
+        "BANK-1",
+        datetime(2026, 6, 20, tzinfo=UTC),
+        f"RUN-{run.id}",
+        None,
+        (iso20022.TransactionStatus(application.number, "ACSC", None, None),),
+    )
+    payments.apply_status_report(run_id=run.id, data=iso20022.render_pain002(report), actor="test")
+    assert application.status is Status.PAID
 
 
 @pytest.fixture
@@ -26,6 +55,9 @@ def every_status(app):
     official, second = make_user("official"), make_user("official")
     approved = submit(farms[0], quantity="10")
     decisions.approve_application(application=approved, user=official, comment="ok")
+    paid = submit(farms[7], quantity="1")
+    decisions.approve_application(application=paid, user=official)
+    pay(paid)
     big = submit(company, quantity="16")  # above the threshold: a first approval only
     decisions.approve_application(application=big, user=official)
     rejected = submit(farms[1], quantity="5")

@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "subsidy"
 LANGUAGES = ("ru", "kk", "en")
 USER_ACTIONS = ("approve", "reject", "withdraw")
+# Taken by the bank's status report, not by a user (subsidy.payments).
+SETTLEMENT_ACTIONS = ("pay",)
 
 # The values are in stored, hashed log entries: a member may be added, never renamed.
 STORED = {
@@ -48,6 +50,15 @@ STORED = {
     "application_rejected",
     "application_waitlisted",
     "document_issued",
+    "tranche_released",
+    "payment_run_prepared",
+    "payment_scheduled",
+    "payment_skipped",
+    "payment_run_released",
+    "payment_run_cancelled",
+    "payment_status_report",
+    "payment_paid",
+    "payment_returned",
 }
 
 
@@ -152,8 +163,9 @@ def test_the_actions_module_imports_nothing_of_the_package():
 def test_the_table_has_every_status_and_only_the_user_actions():
     assert set(TRANSITIONS) == set(Status)
     for moves in TRANSITIONS.values():
-        assert set(moves) <= set(USER_ACTIONS)
+        assert set(moves) <= set(USER_ACTIONS) | set(SETTLEMENT_ACTIONS)
         assert all(targets for targets in moves.values()), "an action that leads nowhere"
+    assert TRANSITIONS[Status.APPROVED] == {"pay": {Status.PAID}}
 
 
 def test_submission_creates_the_initial_statuses():
@@ -234,9 +246,10 @@ def test_the_table_is_what_it_was_when_it_was_two_tables():
         s.AWAITING_SECOND_APPROVAL: {s.APPROVED, s.WAITLISTED, s.REJECTED},
         s.WAITLISTED: {s.APPROVED, s.WAITLISTED, s.REJECTED},
         s.INELIGIBLE: set(),
-        s.APPROVED: set(),
+        s.APPROVED: {s.PAID},  # added with payments: the bank's report, not a user
         s.REJECTED: set(),
         s.WITHDRAWN: set(),
+        s.PAID: set(),
     }
     for status in (s.SUBMITTED, s.AWAITING_SECOND_APPROVAL, s.WAITLISTED, s.INELIGIBLE):
         before_transitions[status].add(s.WITHDRAWN)
