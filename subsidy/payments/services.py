@@ -375,25 +375,7 @@ def release_run(*, run_id: int, user: User) -> PaymentRun:
         raise Conflict(f"the run is {run.status.value}", {"status": [f"is {run.status.value}"]})
     _require_accounts_unchanged(run)
     now = utcnow()
-    document = iso20022.render_pain001(
-        iso20022.CreditTransfer(
-            message_id=f"RUN-{run.id}",
-            created_at=now,
-            execution_date=max(run.execution_date, today()),
-            debtor=payer(),
-            transfers=tuple(
-                iso20022.Transfer(
-                    end_to_end_id=payment.end_to_end_id,
-                    amount=payment.amount,
-                    creditor_name=payment.creditor_name,
-                    creditor_iban=payment.creditor_iban,
-                    creditor_bic=payment.creditor_bic,
-                    remittance=payment.remittance,
-                )
-                for payment in run.payments
-            ),
-        )
-    )
+    document = _render(run, now)
     run.status = RunStatus.RELEASED
     run.released_by_id = user.id
     run.released_at = now
@@ -414,6 +396,36 @@ def release_run(*, run_id: int, user: User) -> PaymentRun:
         },
     )
     return run
+
+
+def _render(run: PaymentRun, now) -> bytes:
+    """The run's pain.001.001.09 document; a payment the format cannot carry (a name the schema
+    refuses, say) stops the release with the field named, before anything is written."""
+    try:
+        return iso20022.render_pain001(
+            iso20022.CreditTransfer(
+                message_id=f"RUN-{run.id}",
+                created_at=now,
+                execution_date=max(run.execution_date, today()),
+                debtor=payer(),
+                transfers=tuple(
+                    iso20022.Transfer(
+                        end_to_end_id=payment.end_to_end_id,
+                        amount=payment.amount,
+                        creditor_name=payment.creditor_name,
+                        creditor_iban=payment.creditor_iban,
+                        creditor_bic=payment.creditor_bic,
+                        remittance=payment.remittance,
+                    )
+                    for payment in run.payments
+                ),
+            )
+        )
+    except iso20022.Iso20022Error as error:
+        raise Conflict(
+            f"the run's document cannot be written: {error.field}: {error.message}",
+            {error.field: [error.message]},
+        ) from None
 
 
 def _require_accounts_unchanged(run: PaymentRun) -> None:

@@ -225,9 +225,11 @@ def parse_program(data: Any) -> ProgramDefinition:
 
 
 def _code(raw: Any, path: str, unit: str | None) -> str:
-    if not isinstance(raw, str) or not 3 <= len(raw) <= 64 or not _CODE.fullmatch(raw):
+    # An application's number is the code, a dash and up to ten digits, and it is the payment's
+    # ISO 20022 EndToEndId, which holds at most 35 characters: hence 24.
+    if not isinstance(raw, str) or not 3 <= len(raw) <= 24 or not _CODE.fullmatch(raw):
         raise DefinitionError(
-            path, "must be 3-64 uppercase letters, digits and single dashes, e.g. DAIRY-MILK-2026"
+            path, "must be 3-24 uppercase letters, digits and single dashes, e.g. DAIRY-MILK-2026"
         )
     return raw
 

@@ -123,7 +123,9 @@ def _drop(key: str) -> Callable[[dict], None]:
 REFUSALS = [
     # (mutation, path, part of the message)
     (_set("code", "dairy-milk"), "code", "uppercase"),
-    (_set("code", "AB"), "code", "3-64"),
+    (_set("code", "AB"), "code", "3-24"),
+    # the application number (code-id) is the payment's EndToEndId: at most 35 characters
+    (_set("code", "A" * 25), "code", "3-24"),
     (_set("code", "DAIRY--MILK"), "code", "single dashes"),
     (_set("code", 2026), "code", "uppercase"),
     (_set("name", {"ru": "Молоко", "en": "Milk"}), "name.kk", "is required"),
