@@ -126,6 +126,19 @@ def document(run_id):
 
 @blp.route(f"/{RUN_ID}/status", methods=["POST"])
 @roles(Role.TREASURER)
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "application/xml": {
+                "schema": {
+                    "type": "string",
+                    "description": "ISO 20022 pain.002.001.10 (CstmrPmtStsRpt)",
+                }
+            }
+        },
+    }
+)
 @blp.response(200, StatusReportOutcomeSchema)
 def status_report(run_id):
     """Apply the bank's ISO 20022 pain.002.001.10 status report (body: `application/xml`).
