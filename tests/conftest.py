@@ -8,6 +8,7 @@ import contextlib
 import os
 import uuid
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -30,6 +31,30 @@ def _cheap_password_hashing() -> None:
 
 _cheap_password_hashing()
 BACKENDS = ["sqlite", "postgresql"]
+PAIN001_XSD = Path(__file__).parent / "data" / "iso20022" / "pain.001.001.09.xsd"
+
+
+def _validate_every_payment_document() -> None:
+    """Every pain.001 any test makes (a release through the API, a page, the CLI, the demo) is
+    validated against ISO's schema as it is rendered: an invalid one fails that test."""
+    from lxml import etree
+
+    from subsidy.payments import iso20022
+
+    schema = etree.XMLSchema(etree.parse(str(PAIN001_XSD)))
+    render = iso20022.render_pain001
+
+    def render_and_validate(document):
+        data = render(document)
+        parsed = etree.fromstring(data)
+        if not schema.validate(parsed):
+            raise AssertionError(f"pain.001 invalid against ISO's schema: {schema.error_log}")
+        return data
+
+    iso20022.render_pain001 = render_and_validate
+
+
+_validate_every_payment_document()
 
 
 def make_app(database_url: str, instance_path, **overrides):
