@@ -15,6 +15,7 @@ STATUS_LABELS = {
     "rejected": _l("rejected"),
     "waitlisted": _l("waitlisted"),
     "withdrawn": _l("withdrawn"),
+    "paid": _l("paid"),
 }
 
 UNIT_LABELS = {
@@ -27,6 +28,7 @@ UNIT_LABELS = {
 ROLE_LABELS = {
     "applicant": _l("applicant"),
     "official": _l("official"),
+    "treasurer": _l("treasurer"),
     "auditor": _l("auditor"),
     "admin": _l("administrator"),
 }
@@ -59,6 +61,41 @@ ACTION_LABELS = {
     Action.APPLICATION_WAITLISTED: _l("Application waitlisted"),
     Action.APPLICATION_WITHDRAWN: _l("Application withdrawn"),
     Action.DOCUMENT_ISSUED: _l("Decision document issued"),
+    Action.TRANCHE_RELEASED: _l("Tranche released"),
+    Action.PAYMENT_RUN_PREPARED: _l("Payment run prepared"),
+    Action.PAYMENT_SCHEDULED: _l("Payment scheduled"),
+    Action.PAYMENT_SKIPPED: _l("Payment skipped"),
+    Action.PAYMENT_RUN_RELEASED: _l("Payment run released"),
+    Action.PAYMENT_RUN_CANCELLED: _l("Payment run cancelled"),
+    Action.PAYMENT_STATUS_REPORT: _l("Bank status report applied"),
+    Action.PAYMENT_PAID: _l("Payment made"),
+    Action.PAYMENT_RETURNED: _l("Payment returned by the bank"),
+}
+
+# The money side (subsidy.payments): a run, a payment, why a run passed an application over.
+RUN_STATUS_LABELS = {
+    "prepared": _l("prepared"),
+    "released": _l("released"),
+    "cancelled": _l("cancelled"),
+}
+PAYMENT_STATUS_LABELS = {
+    "scheduled": _l("scheduled"),
+    "paid": _l("paid"),
+    "returned": _l("returned"),
+    "cancelled": _l("cancelled"),
+}
+SKIP_LABELS = {
+    "no_bank_account": _l("no valid bank account"),
+    "account_returned": _l("the bank returned a payment to this account"),
+}
+# ISO 20022 ExternalStatusReason1Code: the codes a bank most often returns a transfer with.
+RETURN_REASON_LABELS = {
+    "AC01": _l("incorrect account number"),
+    "AC04": _l("closed account"),
+    "AC06": _l("blocked account"),
+    "AM05": _l("duplicate payment"),
+    "MS03": _l("reason not specified"),
+    "NARR": _l("reason given in text"),
 }
 
 OUTCOME_LABELS = {
@@ -108,6 +145,14 @@ FLAG_LABELS = {
 SEVERITY_LABELS = {"high": _l("high"), "medium": _l("medium"), "low": _l("low")}
 
 
+def return_reason(code: str | None) -> str:
+    """The code with its meaning, as in "AC04 (closed account)"; an unknown code as it is."""
+    if not code:
+        return "—"
+    meaning = RETURN_REASON_LABELS.get(code)
+    return f"{code} ({meaning})" if meaning is not None else code
+
+
 def register_labels(state) -> None:
     """Blueprint hook: the mappings as Jinja filters."""
     state.app.jinja_env.filters.update(
@@ -120,4 +165,8 @@ def register_labels(state) -> None:
         species_label=lambda v: label(SPECIES_LABELS, v),
         flag_label=lambda v: label(FLAG_LABELS, v),
         severity_label=lambda v: label(SEVERITY_LABELS, v),
+        run_status_label=lambda v: label(RUN_STATUS_LABELS, v),
+        payment_status_label=lambda v: label(PAYMENT_STATUS_LABELS, v),
+        skip_label=lambda v: label(SKIP_LABELS, v),
+        return_reason=return_reason,
     )
