@@ -6,6 +6,9 @@ from subsidy.access import public
 from subsidy.api_docs import Blueprint
 from subsidy.transparency import queries
 from subsidy.transparency.schemas import (
+    CooperativesSchema,
+    QueuePageSchema,
+    QueueQuerySchema,
     RegisterPageSchema,
     RegisterQuerySchema,
     SummarySchema,
@@ -35,3 +38,23 @@ def decisions(query):
 def summary():
     """Approved money by district and by program."""
     return queries.summary()
+
+
+@blp.route("/queue", methods=["GET"])
+@public
+@blp.arguments(QueueQuerySchema, location="query")
+@blp.response(200, QueuePageSchema)
+def queue(query):
+    """The program's waiting list in payment order (first come, first served), with its money:
+    approved applications not yet paid and waitlisted ones. Natural persons appear as initials,
+    without their IIN."""
+    return queries.waiting_list(**query)
+
+
+@blp.route("/cooperatives", methods=["GET"])
+@public
+@blp.response(200, CooperativesSchema)
+def cooperatives():
+    """The Auyl Amanaty cooperatives: members, applications, money approved and paid, and how
+    many of the planned cooperatives are registered, applied, approved and paid."""
+    return queries.cooperatives()

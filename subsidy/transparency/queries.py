@@ -1,5 +1,6 @@
-"""The public register of decisions. A natural person (an IIN: individuals and peasant farms
-registered on their head's IIN) is shown masked: initials instead of the name, no IIN."""
+"""The public register of decisions, the waiting list of each program in payment order and the
+Auyl Amanaty cooperatives. A natural person (an IIN: individuals and peasant farms registered on
+their head's IIN) is shown masked: initials instead of the name, no IIN."""
 
 from __future__ import annotations
 
@@ -12,16 +13,20 @@ import sqlalchemy.orm
 from flask import current_app
 
 from subsidy.applicants.ids import id_kind
-from subsidy.applicants.models import Applicant
+from subsidy.applicants.models import Applicant, ApplicantKind, cooperative_members
 from subsidy.applications.models import Application, Status
 from subsidy.applications.queries import fixed_limit
+from subsidy.applications.states import FUNDED_STATUSES
 from subsidy.decisions.models import DecisionDocument
 from subsidy.districts.models import District
+from subsidy.errors import ValidationFailed
 from subsidy.extensions import db
+from subsidy.payments.models import PaymentStatus
+from subsidy.payments.queries import money_view
 from subsidy.programs.models import Program, ProgramVersion
 from subsidy.programs.queries import current_versions
 
-DECIDED = (Status.APPROVED, Status.REJECTED)
+DECIDED = (Status.APPROVED, Status.PAID, Status.REJECTED)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -60,6 +65,9 @@ _COLUMNS = (
     Application.status,
     Application.quantity,
     Application.approved_amount,
+    Application.payment_status,
+    Application.payment_amount,
+    Application.paid_on,
     Program.code.label("program"),
     ProgramVersion.name_ru,
     ProgramVersion.name_kk,
@@ -118,10 +126,14 @@ def register_row(row) -> dict:
         "program_name": {"ru": row.name_ru, "kk": row.name_kk, "en": row.name_en},
         "district": row.district_code,
         "applicant": public_applicant(row),
-        "outcome": row.status.value,
+        "outcome": "rejected" if row.status is Status.REJECTED else "approved",
         "quantity": row.quantity,
         "unit": row.unit,
         "approved_amount": row.approved_amount,
+        "paid_amount": row.payment_amount if row.paid_on is not None else None,
+        "paid_on": row.paid_on,
+        # Recovery of breached obligations is not in the service yet: nothing was recovered.
+        "recovered_amount": Decimal("0.00") if row.status is not Status.REJECTED else None,
         "pdf_sha256": row.pdf_sha256,
         "log_index": row.issued_log_index,
     }
@@ -164,7 +176,9 @@ def summary() -> dict:
     Summing every approved application takes tens of milliseconds at a million applications, so
     each process keeps the last answer with the state it was computed from. The totals change
     only with a final approval, which issues a decision document in the same transaction
-    (approved is final: nothing takes an approval back), and budgets and names only with a newly
+    (approved is final: nothing takes an approval back; a payment moves it on to paid, which
+    counts as approved here, with the same amount: the totals hold no paid money, so payments
+    need not be part of the state), and budgets and names only with a newly
     loaded program version (districts change only by migration); so the state is the newest
     decision document and the newest program version, each with its hash, so that an id used
     again after a rollback is not taken for the same one. Submissions and other log entries
@@ -201,7 +215,7 @@ _STATE = sa.select(
 
 
 def _summary() -> dict:
-    approved = Application.status == Status.APPROVED
+    approved = Application.status.in_(FUNDED_STATUSES)
     names = {
         version.program.code: {"ru": version.name_ru, "kk": version.name_kk, "en": version.name_en}
         for version in current_versions()
@@ -256,3 +270,172 @@ def _summary() -> dict:
             for code, budget, committed, count in by_program
         ],
     }
+
+
+# --- the waiting list: a program's applications awaiting money, in payment order ---------------
+
+# What an entry's ``status`` says: approved and waiting for a payment run; in a released or
+# prepared run, waiting for the bank; sent back by the bank, waiting again in its place;
+# eligible but beyond the budget, waiting for money to be committed.
+QUEUE_STATUSES = ("approved", "scheduled", "returned", "waitlisted")
+
+_QUEUE_COLUMNS = (
+    Application.id,
+    Application.number,
+    Application.submitted_at,
+    Application.status,
+    Application.payment_status,
+    Application.approved_amount,
+    Application.proposed_amount,
+    Application.requested_amount,
+    Applicant.kind,
+    Applicant.name,
+    Applicant.iin_bin,
+)
+
+
+def _waiting(entity, program_id):
+    """``entity`` (Application or an alias) awaits money in the program: approved and not paid
+    (no payment yet, one in a run, or one the bank returned), or waitlisted."""
+    return sa.and_(
+        entity.program_id == program_id,
+        entity.status.in_((Status.APPROVED, Status.WAITLISTED)),
+        sa.or_(
+            entity.payment_status.is_(None),
+            entity.payment_status != PaymentStatus.PAID.value,
+        ),
+    )
+
+
+def waiting_list(*, program: str, cursor: int | None = None, limit: int = 50) -> dict:
+    """``{summary, items, next}``: the program's money and the entries of its waiting list in
+    payment order (first come, first served: by id); ``cursor`` is the last id already seen.
+    An entry's position is the number of entries before it plus one, counted in the same
+    statement as the page, so pages agree with each other. 422 naming ``program`` for an unknown
+    code. Two queries, whatever the page size."""
+    earlier = sa.orm.aliased(Application)
+    found = db.session.execute(
+        sa.select(
+            Program,
+            sa.select(sa.func.count())
+            .select_from(earlier)
+            .where(_waiting(earlier, Program.id))
+            .scalar_subquery(),
+        ).where(Program.code == program)
+    ).one_or_none()
+    if found is None:
+        raise ValidationFailed.field("program", f"no program with code {program!r}")
+    record, waiting = found
+    money = money_view(record)  # arrears: committed and not yet paid
+    shown = ("budget", "committed", "released", "scheduled", "paid", "arrears")
+    summary = {"program": record.code, **{key: money[key] for key in shown}, "waiting": waiting}
+    query = (
+        sa.select(*_QUEUE_COLUMNS)
+        .join(Applicant, Applicant.id == Application.applicant_id)
+        .where(_waiting(Application, record.id))
+    )
+    if cursor is not None:
+        ahead = (
+            sa.select(sa.func.count())
+            .select_from(earlier)
+            .where(_waiting(earlier, record.id), earlier.id <= cursor)
+            .scalar_subquery()
+        )
+        query = query.add_columns(ahead.label("ahead")).where(Application.id > cursor)
+    query = query.order_by(Application.id).limit(fixed_limit(limit + 1))
+    rows = db.session.execute(query).all()
+    offset = rows[0].ahead if rows and cursor is not None else 0
+    items = [_queue_item(offset + n, row) for n, row in enumerate(rows[:limit], start=1)]
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return {"summary": summary, "items": items, "next": next_cursor}
+
+
+def _queue_item(position: int, row) -> dict:
+    if row.status is Status.WAITLISTED:
+        status, amount = "waitlisted", row.proposed_amount or row.requested_amount
+    else:
+        status, amount = "approved", row.approved_amount
+        if row.payment_status in (PaymentStatus.SCHEDULED.value, PaymentStatus.RETURNED.value):
+            status = row.payment_status
+    return {
+        "position": position,
+        "number": row.number,
+        "submitted_at": row.submitted_at,
+        "amount": amount,
+        "status": status,
+        "applicant": public_applicant(row),
+    }
+
+
+# --- the Auyl Amanaty cooperatives -------------------------------------------------------------
+
+# Auyl Amanaty («Ауыл аманаты», the village's trust): the programme plans 31 agricultural
+# cooperatives for the East Kazakhstan region; the page shows how many are registered so far.
+AUYL_AMANATY_PLANNED = 31
+
+
+def cooperatives() -> dict:
+    """``{totals, items}``: every applicant of kind cooperative (by district, then name) with its
+    number of members, its applications (withdrawn ones aside), the money approved (approved or
+    paid applications) and paid; ``totals`` counts the cooperatives registered, those that
+    applied, were approved, were paid, beside the planned number. One query."""
+    funded = Application.status.in_(FUNDED_STATUSES)
+    paid = Application.payment_status == PaymentStatus.PAID.value
+    members = (
+        sa.select(sa.func.count())
+        .where(cooperative_members.c.cooperative_id == Applicant.id)
+        .scalar_subquery()
+    )
+    # Driven from the cooperatives: their applications are found by the applicant index (a
+    # grouped subquery over applications would read every application in the register).
+    rows = db.session.execute(
+        sa.select(
+            Applicant.kind,
+            Applicant.name,
+            Applicant.iin_bin,
+            Applicant.district_code,
+            members.label("members"),
+            sa.func.sum(sa.case((Application.status != Status.WITHDRAWN, 1), else_=0)).label(
+                "applications"
+            ),
+            sa.func.sum(sa.case((funded, 1), else_=0)).label("funded"),
+            sa.func.sum(sa.case((funded, Application.approved_amount))).label("approved_amount"),
+            sa.func.sum(sa.case((paid, 1), else_=0)).label("paid"),
+            sa.func.sum(sa.case((paid, Application.payment_amount))).label("paid_amount"),
+        )
+        .outerjoin(Application, Application.applicant_id == Applicant.id)
+        .where(Applicant.kind == ApplicantKind.COOPERATIVE)
+        .group_by(
+            Applicant.id,
+            Applicant.kind,
+            Applicant.name,
+            Applicant.iin_bin,
+            Applicant.district_code,
+        )
+        .order_by(Applicant.district_code, Applicant.name, Applicant.iin_bin)
+    ).all()
+    zero = Decimal("0.00")
+    items = []
+    for row in rows:
+        shown = public_applicant(row)  # a cooperative has a BIN: shown as it is
+        items.append(
+            {
+                "bin": shown["iin_bin"],
+                "name": shown["name"],
+                "district": row.district_code,
+                "members": row.members or 0,
+                "applications": row.applications or 0,
+                "approved_amount": row.approved_amount or zero,
+                "paid_amount": row.paid_amount or zero,
+            }
+        )
+    totals = {
+        "planned": AUYL_AMANATY_PLANNED,
+        "registered": len(rows),
+        "applied": sum(1 for row in rows if row.applications),
+        "approved": sum(1 for row in rows if row.funded),
+        "paid": sum(1 for row in rows if row.paid),
+        "approved_amount": sum((item["approved_amount"] for item in items), zero),
+        "paid_amount": sum((item["paid_amount"] for item in items), zero),
+    }
+    return {"totals": totals, "items": items}

@@ -1,4 +1,5 @@
-"""Public pages: the register of decisions with its charts and open-data downloads."""
+"""Public pages: the register of decisions with its charts, the Auyl Amanaty cooperatives and
+open-data downloads; each program's waiting list in payment order."""
 
 from __future__ import annotations
 
@@ -35,9 +36,21 @@ CSV_COLUMNS = (
     "quantity",
     "unit",
     "approved_amount",
+    "paid_amount",
+    "paid_on",
+    "recovered_amount",
     "pdf_sha256",
     "log_index",
 )
+
+
+# What a waiting list entry's status (queries.QUEUE_STATUSES) says to a reader.
+QUEUE_STATUS_LABELS = {
+    "approved": _l("approved, awaiting payment"),
+    "scheduled": _l("in a payment run"),
+    "returned": _l("returned by the bank, waiting again"),
+    "waitlisted": _l("waitlisted"),
+}
 
 
 class RegisterFilters(FlaskForm):
@@ -73,14 +86,19 @@ def _filters(summary: dict | None = None) -> tuple[RegisterFilters, dict]:
     return form, chosen
 
 
+def _cursor() -> int | None:
+    cursor = request.args.get("cursor", type=int)
+    if cursor is not None and not 0 <= cursor < 2**31:
+        return None  # not a cursor this page handed out: start from the top
+    return cursor
+
+
 @bp.route("/transparency")
 @public
 def transparency():
     summary = queries.summary()
     form, chosen = _filters(summary)
-    cursor = request.args.get("cursor", type=int)
-    if cursor is not None and not 0 <= cursor < 2**31:
-        cursor = None  # not a cursor this page handed out: start from the top
+    cursor = _cursor()
     items, next_cursor = queries.register_page(**chosen, cursor=cursor, limit=PAGE_SIZE)
     districts = {row["code"]: row["name"] for row in summary["by_district"]}
     by_district = bar_rows(
@@ -110,6 +128,45 @@ def transparency():
         by_program=by_program,
         # Translated once for the page rather than once for each row.
         outcomes={outcome: label(OUTCOMES, outcome) for outcome in OUTCOMES},
+        cooperatives=queries.cooperatives(),
+    )
+
+
+class QueueFilter(FlaskForm):
+    class Meta:
+        csrf = False
+
+    program = SelectField(_l("Program"), validate_choice=True)
+
+
+@bp.route("/transparency/queue")
+@public
+def queue():
+    """A program's waiting list (the first program unless one is chosen)."""
+    summary = queries.summary()
+    form = QueueFilter(formdata=request.args)
+    names = {row["code"]: localized(row["name"] or row["code"]) for row in summary["by_program"]}
+    form.program.choices = list(names.items())
+    if form.program.data and not form.program.validate(form):
+        form.program.data = None  # an unknown program: the field shows its error
+    if not form.program.data and names:
+        form.program.data = next(iter(names))
+    cursor = _cursor()
+    listing = None
+    if form.program.data:
+        listing = queries.waiting_list(program=form.program.data, cursor=cursor, limit=PAGE_SIZE)
+    next_args = None
+    if listing and listing["next"]:
+        next_args = {**request.args.to_dict(), "program": form.program.data}
+        next_args["cursor"] = listing["next"]
+    return render_template(
+        "public/queue.html",
+        form=form,
+        program_name=names.get(form.program.data or ""),
+        listing=listing,
+        cursor=cursor,
+        next_args=next_args,
+        statuses={status: label(QUEUE_STATUS_LABELS, status) for status in QUEUE_STATUS_LABELS},
     )
 
 
@@ -129,6 +186,9 @@ def _open_data_row(row: dict) -> dict:
         "quantity": _plain(row["quantity"]),
         "unit": row["unit"],
         "approved_amount": _plain(row["approved_amount"]),
+        "paid_amount": _plain(row["paid_amount"]),
+        "paid_on": row["paid_on"].isoformat() if row["paid_on"] else None,
+        "recovered_amount": _plain(row["recovered_amount"]),
         "pdf_sha256": row["pdf_sha256"],
         "log_index": row["log_index"],
     }
