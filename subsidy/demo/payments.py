@@ -1,4 +1,4 @@
-"""The demo's money: a few clean dairy farms apply to the milk program and are approved, the
+"""The demo's money: a few clean dairy farms (not the demo farmer's) apply to the milk program and are approved, the
 treasury releases a tranche that covers some of them, one treasurer prepares a payment run and
 another releases it, and the bank's status report pays the first ones and returns one (a closed
 account). The rest wait on the public list. All through the real services; done once."""
@@ -38,9 +38,9 @@ def _user(username: str) -> User:
     return db.session.execute(sa.select(User).filter_by(username=username)).scalar_one()
 
 
-def _dairy_farms(data, first: dict, taken: set[str]) -> list[dict]:
-    """The demo farmer's farm, then other debt-free farms with a fully identified herd of 60+
-    cattle and a bank account, none already in a demo case."""
+def _dairy_farms(data, farmer: dict, taken: set[str]) -> list[dict]:
+    """Debt-free farms with a fully identified herd of 60+ cattle and a bank account, none in a
+    demo case and not the demo farmer's (who applies to the milk program in the walkthrough)."""
     debtors = _debtors(data.tax)
     dairy = {
         row["iin_bin"]
@@ -49,7 +49,7 @@ def _dairy_farms(data, first: dict, taken: set[str]) -> list[dict]:
         and row["heads"] >= 60
         and row["identified_heads"] == row["heads"]
     }
-    farms = [first]
+    farms: list[dict] = []
     for row in data.applicants:
         if len(farms) == FARMS:
             break
@@ -57,7 +57,7 @@ def _dairy_farms(data, first: dict, taken: set[str]) -> list[dict]:
             row["kind"] in ("peasant_farm", "legal_entity")
             and row["iin_bin"] in dairy - debtors - taken
             and row.get("iban")
-            and row["iin_bin"] != first["iin_bin"]
+            and row["iin_bin"] != farmer["iin_bin"]
         ):
             farms.append(row)
     return farms

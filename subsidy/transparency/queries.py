@@ -26,7 +26,6 @@ from subsidy.payments.queries import money_view
 from subsidy.programs.models import Program, ProgramVersion
 from subsidy.programs.queries import current_versions
 
-DECIDED = (Status.APPROVED, Status.PAID, Status.REJECTED)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
