@@ -33,6 +33,7 @@ def build_app(config: dict | None = None) -> Flask:
 
     init_signing_key(app)
     init_access(app, bearer_user=user_for_token)
+    _connect_features(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", MIGRATIONS_DIR))
     login_manager.init_app(app)
@@ -60,12 +61,15 @@ def build_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     import subsidy.models  # noqa: F401  (the complete metadata, before any query)
     from subsidy.accounts.api import blp as accounts_blp
+    from subsidy.appeals.api import blp as appeals_blp
+    from subsidy.appeals.api import filing_blp as appeal_filing_blp
     from subsidy.applicants.api import blp as applicants_blp
     from subsidy.applications.api import blp as applications_blp
     from subsidy.audit.api import blp as audit_blp
     from subsidy.decisions.api import blp as documents_blp
     from subsidy.decisions.api import decisions_blp
     from subsidy.districts.api import blp as districts_blp
+    from subsidy.obligations.api import blp as recoveries_blp
     from subsidy.payments.api import blp as payment_runs_blp
     from subsidy.payments.api import tranches_blp
     from subsidy.programs.api import blp as programs_blp
@@ -81,6 +85,9 @@ def _register_blueprints(app: Flask) -> None:
         documents_blp,
         tranches_blp,
         payment_runs_blp,
+        recoveries_blp,
+        appeals_blp,
+        appeal_filing_blp,
         transparency_blp,
         audit_blp,
     ):
@@ -100,6 +107,14 @@ def _register_blueprints(app: Flask) -> None:
         payments.bp,
     ):
         app.register_blueprint(page_blueprint)
+
+
+def _connect_features(app: Flask) -> None:
+    """Lower layers call upward only through hooks connected here."""
+    from subsidy.obligations.services import check_after_import
+    from subsidy.registry.services import after_import
+
+    after_import(app, check_after_import)
 
 
 def _register_unit_of_work(app: Flask) -> None:

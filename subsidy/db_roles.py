@@ -22,6 +22,7 @@ APPEND_ONLY_TABLES = (
     "decision_documents",
     "payment_tranches",
     "payment_status_reports",
+    "recovery_repayments",
 )
 # Read by the service, written only by migrations.
 READ_ONLY_TABLES = ("alembic_version",)

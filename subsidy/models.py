@@ -1,11 +1,13 @@
 """Imports every model so the metadata is complete (for migrations and the model/migration test)."""
 
 from subsidy.accounts.models import ApiToken, User
+from subsidy.appeals.models import Appeal
 from subsidy.applicants.models import Applicant, cooperative_members
 from subsidy.applications.models import Application, ApplicationClaim, ApplicationFlag
 from subsidy.audit.models import AuditCheckpoint, AuditEntry, AuditNode
 from subsidy.decisions.models import DecisionDocument
 from subsidy.districts.models import District
+from subsidy.obligations.models import RecoveryCase, Repayment
 from subsidy.payments.models import (
     Payment,
     PaymentRun,
@@ -25,6 +27,7 @@ from subsidy.registry.models import (
 __all__ = [
     "AnimalRecord",
     "ApiToken",
+    "Appeal",
     "Applicant",
     "Application",
     "ApplicationClaim",
@@ -42,7 +45,9 @@ __all__ = [
     "PaymentStatusReport",
     "Program",
     "ProgramVersion",
+    "RecoveryCase",
     "RegistrySnapshot",
+    "Repayment",
     "TaxRecord",
     "Tranche",
     "User",

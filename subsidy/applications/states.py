@@ -55,11 +55,13 @@ TRANSITIONS: dict[Status, dict[str, frozenset[Status]]] = {
         "reject": frozenset({S.REJECTED}),
         "withdraw": frozenset({S.WITHDRAWN}),
     },
-    S.INELIGIBLE: {"withdraw": frozenset({S.WITHDRAWN})},
+    # A granted appeal evaluates a refused application again (subsidy.appeals): eligible now, it
+    # is submitted again, in its original place.
+    S.INELIGIBLE: {"withdraw": frozenset({S.WITHDRAWN}), "reopen": frozenset({S.SUBMITTED})},
     # The bank's status report, not an official: see subsidy.payments.
     S.APPROVED: {"pay": frozenset({S.PAID})},
     S.PAID: {},
-    S.REJECTED: {},
+    S.REJECTED: {"reopen": frozenset({S.SUBMITTED})},
     S.WITHDRAWN: {},
 }
 

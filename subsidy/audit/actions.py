@@ -44,3 +44,12 @@ class Action(enum.StrEnum):
     PAYMENT_STATUS_REPORT = "payment_status_report"
     PAYMENT_PAID = "payment_paid"
     PAYMENT_RETURNED = "payment_returned"
+    # obligations, recovery and appeals
+    RECOVERY_OPENED = "recovery_opened"
+    REPAYMENT_RECORDED = "repayment_recorded"
+    RECOVERY_REPAID = "recovery_repaid"
+    RECOVERY_CANCELLED = "recovery_cancelled"
+    APPEAL_FILED = "appeal_filed"
+    APPEAL_GRANTED = "appeal_granted"
+    APPEAL_DISMISSED = "appeal_dismissed"
+    APPLICATION_REOPENED = "application_reopened"

@@ -18,6 +18,10 @@ class DecisionDocument(Base):
         sa.ForeignKey("applications.id", ondelete="RESTRICT"), nullable=False, index=True
     )
     number: Mapped[str] = mapped_column(sa.String(120), unique=True, nullable=False)
+    # decision (approved | rejected), appeal (granted | dismissed) or recovery (a notice).
+    kind: Mapped[str] = mapped_column(
+        sa.String(16), nullable=False, default="decision", server_default="decision"
+    )
     outcome: Mapped[str] = mapped_column(sa.String(16), nullable=False)
     # SHA-256 of the canonical JSON of what the document states; the QR code carries it,
     # since a file cannot contain its own hash.
@@ -33,4 +37,12 @@ class DecisionDocument(Base):
 
     application = relationship("Application")
 
-    __table_args__ = (sa.CheckConstraint("outcome IN ('approved', 'rejected')", name="outcome"),)
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(kind = 'decision' AND outcome IN ('approved', 'rejected'))"
+            " OR (kind = 'appeal' AND outcome IN ('granted', 'dismissed'))"
+            " OR (kind = 'recovery' AND outcome = 'recovery')",
+            name="outcome",
+        ),
+        sa.Index("ix_decision_documents_application_kind", "application_id", "kind"),
+    )

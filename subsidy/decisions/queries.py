@@ -20,19 +20,22 @@ def parse_sha256(value: str | None, field: str = "sha256") -> str:
     return value
 
 
-def document_count(application_id: int) -> int:
+def document_count(application_id: int, kind: str = "decision") -> int:
     return db.session.execute(
         sa.select(sa.func.count())
         .select_from(DecisionDocument)
-        .where(DecisionDocument.application_id == application_id)
+        .where(DecisionDocument.application_id == application_id, DecisionDocument.kind == kind)
     ).scalar_one()
 
 
 def latest_document(application_id: int) -> DecisionDocument | None:
-    """The newest document of the application, its PDF bytes not read (deferred)."""
+    """The newest decision document of the application (not an appeal decision or a recovery
+    notice), its PDF bytes not read (deferred)."""
     return db.session.execute(
         sa.select(DecisionDocument)
-        .where(DecisionDocument.application_id == application_id)
+        .where(
+            DecisionDocument.application_id == application_id, DecisionDocument.kind == "decision"
+        )
         .order_by(DecisionDocument.id.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -44,7 +47,10 @@ def latest_document_numbers(application_ids: list[int]) -> dict[int, str]:
         return {}
     newest = (
         sa.select(sa.func.max(DecisionDocument.id))
-        .where(DecisionDocument.application_id.in_(application_ids))
+        .where(
+            DecisionDocument.application_id.in_(application_ids),
+            DecisionDocument.kind == "decision",
+        )
         .group_by(DecisionDocument.application_id)
     )
     rows = db.session.execute(
@@ -53,6 +59,16 @@ def latest_document_numbers(application_ids: list[int]) -> dict[int, str]:
         )
     )
     return dict(rows.all())
+
+
+def newest_document(application_id: int, kind: str) -> DecisionDocument | None:
+    """The newest document of one kind (decision, appeal, recovery) of the application."""
+    return db.session.execute(
+        sa.select(DecisionDocument)
+        .where(DecisionDocument.application_id == application_id, DecisionDocument.kind == kind)
+        .order_by(DecisionDocument.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def find_document(sha256: str) -> DecisionDocument | None:
@@ -69,9 +85,10 @@ def verification(sha256: str) -> dict:
     if document is None:
         return {"valid": False, "sha256": sha256}
     application = document.application
-    latest = latest_document(application.id)
+    latest = newest_document(application.id, document.kind)
     return {
         "valid": True,
+        "kind": document.kind,
         "sha256": sha256,
         "matched": "file" if document.pdf_sha256 == sha256 else "content",
         "decision_number": document.number,

@@ -27,6 +27,9 @@ class VerificationSchema(Schema):
     valid = fields.Boolean(required=True)
     sha256 = fields.String(required=True)
     matched = fields.String(metadata={"description": "file: the PDF's hash; content: the QR's"})
+    kind = fields.String(
+        metadata={"description": "decision, appeal (an appeal decision) or recovery (a notice)"}
+    )
     decision_number = fields.String()
     application_number = fields.String()
     outcome = fields.String()

@@ -28,6 +28,12 @@ import yaml
 
 from subsidy.audit.canonical import canonical_bytes
 from subsidy.eligibility.facts import APPLICANT_KINDS, UNITS
+from subsidy.eligibility.obligations import (
+    DEFAULT_RECOVERY_DAYS,
+    Obligation,
+    parse_obligations,
+    parse_recovery_days,
+)
 from subsidy.eligibility.params import (
     DefinitionError,
     decimal_text,
@@ -69,7 +75,16 @@ REQUIRED = (
     "second_approval_above",
     "criteria",
 )
-OPTIONAL = ("reference", "decision_days", "species", "funding_group", "funding_period", "tests")
+OPTIONAL = (
+    "reference",
+    "decision_days",
+    "species",
+    "funding_group",
+    "funding_period",
+    "obligations",
+    "recovery_days",
+    "tests",
+)
 FUNDING_PERIODS = ("lifetime", "calendar_year")
 DEFAULT_FUNDING_PERIOD = "calendar_year"
 _GROUP = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -109,6 +124,10 @@ class ProgramDefinition:
     # without a group the program is its own.
     funding_group: str | None = None
     funding_period: str = DEFAULT_FUNDING_PERIOD  # lifetime | calendar_year
+    # What a paid applicant must keep afterwards (subsidy.eligibility.obligations), and how many
+    # days a breached obligation's recovery notice gives to repay.
+    obligations: tuple[Obligation, ...] = ()
+    recovery_days: int = DEFAULT_RECOVERY_DAYS
 
     def canonical_dict(self) -> dict[str, Any]:
         """Everything but the tests, JSON-able: dates ISO, decimals as strings."""
@@ -135,7 +154,14 @@ class ProgramDefinition:
             data["funding_group"] = self.funding_group
         if self.funding_period != DEFAULT_FUNDING_PERIOD:
             data["funding_period"] = self.funding_period
+        if self.obligations:
+            data["obligations"] = [obligation.to_json() for obligation in self.obligations]
+        if self.recovery_days != DEFAULT_RECOVERY_DAYS:
+            data["recovery_days"] = self.recovery_days
         return data
+
+    def obligation(self, name: str) -> Obligation | None:
+        return next((o for o in self.obligations if o.name == name), None)
 
     @property
     def group(self) -> str:
@@ -384,6 +410,8 @@ _PARSERS = {
     "funding_group": _funding_group,
     "funding_period": _funding_period,
     "criteria": _criteria,
+    "obligations": lambda raw, path, unit: parse_obligations(raw, path),
+    "recovery_days": lambda raw, path, unit: parse_recovery_days(raw, path),
 }
 
 

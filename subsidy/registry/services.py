@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 
 from subsidy.audit.actions import Action
 from subsidy.audit.services import append_entry, holds_log_lock, lock_log
@@ -79,6 +80,14 @@ def _writer(kind: str, snapshot_id: int) -> Callable[[list[dict]], None]:
 
 
 SHRINK_LIMIT = 0.5
+_AFTER_IMPORT = "subsidy.registry.after_import"
+
+
+def after_import(app: Flask, listener: Callable[..., object]) -> None:
+    """Have ``listener(snapshot=..., actor=...)`` run after every import, in the import's own
+    transaction (so what it writes commits with the snapshot, or neither does). The registry
+    sits below the features that watch it (obligations): the app factory connects them."""
+    app.extensions.setdefault(_AFTER_IMPORT, []).append(listener)
 
 
 def _refuse_sudden_shrink(previous: RegistrySnapshot | None, count: int, allow: bool) -> None:
@@ -185,4 +194,6 @@ def import_extract(
             "as_of": as_of.isoformat(),
         },
     )
+    for listener in current_app.extensions.get(_AFTER_IMPORT, ()):
+        listener(snapshot=snapshot, actor=actor)
     return snapshot

@@ -21,6 +21,7 @@ from subsidy.decisions.models import DecisionDocument
 from subsidy.districts.models import District
 from subsidy.errors import ValidationFailed
 from subsidy.extensions import db
+from subsidy.obligations.models import RecoveryCase
 from subsidy.payments.models import PaymentStatus
 from subsidy.payments.queries import money_view
 from subsidy.programs.models import Program, ProgramVersion
@@ -67,6 +68,12 @@ _COLUMNS = (
     Application.payment_status,
     Application.payment_amount,
     Application.paid_on,
+    # What was repaid on the application's recovery cases (breached obligations).
+    sa.select(sa.func.coalesce(sa.func.sum(RecoveryCase.repaid_amount), 0))
+    .where(RecoveryCase.application_id == Application.id)
+    .correlate(Application)
+    .scalar_subquery()
+    .label("recovered"),
     Program.code.label("program"),
     ProgramVersion.name_ru,
     ProgramVersion.name_kk,
@@ -97,10 +104,13 @@ def _latest_documents():
         .join(ProgramVersion, ProgramVersion.id == Application.program_version_id)
         .join(Applicant, Applicant.id == Application.applicant_id)
         .where(
+            # Decisions only: appeal decisions and recovery notices are documents too.
+            DecisionDocument.kind == "decision",
             ~sa.exists().where(
                 newer.application_id == DecisionDocument.application_id,
+                newer.kind == "decision",
                 newer.id > DecisionDocument.id,
-            )
+            ),
         )
     )
 
@@ -131,8 +141,9 @@ def register_row(row) -> dict:
         "approved_amount": row.approved_amount,
         "paid_amount": row.payment_amount if row.paid_on is not None else None,
         "paid_on": row.paid_on,
-        # Recovery of breached obligations is not in the service yet: nothing was recovered.
-        "recovered_amount": Decimal("0.00") if row.status is not Status.REJECTED else None,
+        "recovered_amount": None
+        if row.status is Status.REJECTED
+        else Decimal(row.recovered).quantize(Decimal("0.01")),
         "pdf_sha256": row.pdf_sha256,
         "log_index": row.issued_log_index,
     }

@@ -70,6 +70,14 @@ ACTION_LABELS = {
     Action.PAYMENT_STATUS_REPORT: _l("Bank status report applied"),
     Action.PAYMENT_PAID: _l("Payment made"),
     Action.PAYMENT_RETURNED: _l("Payment returned by the bank"),
+    Action.RECOVERY_OPENED: _l("Recovery case opened"),
+    Action.REPAYMENT_RECORDED: _l("Repayment recorded"),
+    Action.RECOVERY_REPAID: _l("Recovery repaid in full"),
+    Action.RECOVERY_CANCELLED: _l("Recovery cancelled"),
+    Action.APPEAL_FILED: _l("Appeal filed"),
+    Action.APPEAL_GRANTED: _l("Appeal granted"),
+    Action.APPEAL_DISMISSED: _l("Appeal dismissed"),
+    Action.APPLICATION_REOPENED: _l("Application returned to review after an appeal"),
 }
 
 # The money side (subsidy.payments): a run, a payment, why a run passed an application over.

@@ -29,6 +29,8 @@ LANGUAGES = ("ru", "kk", "en")
 USER_ACTIONS = ("approve", "reject", "withdraw")
 # Taken by the bank's status report, not by a user (subsidy.payments).
 SETTLEMENT_ACTIONS = ("pay",)
+# Taken by the official who grants an appeal (subsidy.appeals): evaluated again, submitted again.
+APPEAL_ACTIONS = ("reopen",)
 
 # The values are in stored, hashed log entries: a member may be added, never renamed.
 STORED = {
@@ -59,6 +61,14 @@ STORED = {
     "payment_status_report",
     "payment_paid",
     "payment_returned",
+    "recovery_opened",
+    "repayment_recorded",
+    "recovery_repaid",
+    "recovery_cancelled",
+    "appeal_filed",
+    "appeal_granted",
+    "appeal_dismissed",
+    "application_reopened",
 }
 
 
@@ -163,7 +173,7 @@ def test_the_actions_module_imports_nothing_of_the_package():
 def test_the_table_has_every_status_and_only_the_user_actions():
     assert set(TRANSITIONS) == set(Status)
     for moves in TRANSITIONS.values():
-        assert set(moves) <= set(USER_ACTIONS) | set(SETTLEMENT_ACTIONS)
+        assert set(moves) <= set(USER_ACTIONS) | set(SETTLEMENT_ACTIONS) | set(APPEAL_ACTIONS)
         assert all(targets for targets in moves.values()), "an action that leads nowhere"
     assert TRANSITIONS[Status.APPROVED] == {"pay": {Status.PAID}}
 
@@ -187,10 +197,17 @@ def test_every_transition_is_reachable_from_a_submission():
 def test_every_status_but_the_initial_ones_is_reached_by_a_transition():
     targets = {t for moves in TRANSITIONS.values() for ts in moves.values() for t in ts}
     assert targets >= set(Status) - INITIAL_STATUSES
-    assert Status.SUBMITTED not in targets  # nothing goes back to the start
+    # Nothing goes back to the start but a granted appeal, which evaluates again.
+    back = {
+        (status, action)
+        for status, moves in TRANSITIONS.items()
+        for action, ts in moves.items()
+        if Status.SUBMITTED in ts
+    }
+    assert back == {(Status.REJECTED, "reopen"), (Status.INELIGIBLE, "reopen")}
 
 
-@pytest.mark.parametrize("action", USER_ACTIONS)
+@pytest.mark.parametrize("action", USER_ACTIONS + APPEAL_ACTIONS)
 @pytest.mark.parametrize("status", list(Status))
 def test_require_action_agrees_with_the_table(status, action):
     allowed = bool(TRANSITIONS[status].get(action))
@@ -245,9 +262,9 @@ def test_the_table_is_what_it_was_when_it_was_two_tables():
         s.SUBMITTED: {s.AWAITING_SECOND_APPROVAL, s.APPROVED, s.WAITLISTED, s.REJECTED},
         s.AWAITING_SECOND_APPROVAL: {s.APPROVED, s.WAITLISTED, s.REJECTED},
         s.WAITLISTED: {s.APPROVED, s.WAITLISTED, s.REJECTED},
-        s.INELIGIBLE: set(),
+        s.INELIGIBLE: {s.SUBMITTED},  # added with appeals: a granted one evaluates again
         s.APPROVED: {s.PAID},  # added with payments: the bank's report, not a user
-        s.REJECTED: set(),
+        s.REJECTED: {s.SUBMITTED},
         s.WITHDRAWN: set(),
         s.PAID: set(),
     }

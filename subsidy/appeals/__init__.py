@@ -1,0 +1,1 @@
+"""Appeals against a rejection, an ineligible result or a recovery notice."""
