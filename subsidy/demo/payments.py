@@ -1,7 +1,8 @@
-"""The demo's money: a few clean dairy farms (not the demo farmer's) apply to the milk program and are approved, the
-treasury releases a tranche that covers some of them, one treasurer prepares a payment run and
-another releases it, and the bank's status report pays the first ones and returns one (a closed
-account). The rest wait on the public list. All through the real services; done once."""
+"""The demo's money: a few clean dairy farms (not the demo farmer's) apply to the milk program
+and are approved, the treasury releases a tranche that covers some of them, one treasurer
+prepares a payment run and another releases it, and the bank's status report pays the first ones
+and returns one (a closed account). The rest wait on the public list. All through the real
+services; done once."""
 
 from __future__ import annotations
 
