@@ -66,11 +66,16 @@ def _missing_animals(snapshot: RegistrySnapshot, versions: dict[int, int]) -> di
     one of its members, for paid applications whose obligation may still run on its date."""
     animal_id = sa.func.substr(ApplicationClaim.claim_key, len(ANIMAL_PREFIX) + 1)
     member = sa.orm.aliased(Applicant)
+    # Correlated with the outer query's application explicitly: the selects of a UNION are not
+    # correlated automatically, and uncorrelated they would list every applicant that applied.
     owners = sa.union(
-        sa.select(Applicant.iin_bin).where(Applicant.id == Application.applicant_id),
+        sa.select(Applicant.iin_bin)
+        .where(Applicant.id == Application.applicant_id)
+        .correlate(Application),
         sa.select(member.iin_bin)
         .join(cooperative_members, cooperative_members.c.member_id == member.id)
-        .where(cooperative_members.c.cooperative_id == Application.applicant_id),
+        .where(cooperative_members.c.cooperative_id == Application.applicant_id)
+        .correlate(Application),
     )
     held = sa.exists().where(
         AnimalRecord.snapshot_id == snapshot.id,
