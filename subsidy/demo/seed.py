@@ -22,6 +22,7 @@ from subsidy.applications.flags import recompute_flags
 from subsidy.applications.services import submit_application
 from subsidy.audit.services import create_checkpoint
 from subsidy.demo.generate import ANIMALS_AS_OF, DEMO_DAY, farmer_farm, generate
+from subsidy.demo.obligations import seed_obligations
 from subsidy.demo.payments import seed_payments
 from subsidy.extensions import db
 from subsidy.programs.services import load_program
@@ -82,7 +83,10 @@ def seed() -> str:
     snapshots, digests = import_demo_registry(data)
     changes, applications = seed_cases(data, digests["animals"])
     paid = seed_payments(data, farm, on_demo_day)
-    if created or users_created or programs_loaded or snapshots or changes or applications or paid:
+    later = seed_obligations(data, farm)
+    if any(
+        (created, users_created, programs_loaded, snapshots, changes, applications, paid, later)
+    ):
         create_checkpoint()
     return demo_report(created, users_created, farm, programs_loaded, snapshots, applications, paid)
 
