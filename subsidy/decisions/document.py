@@ -29,7 +29,9 @@ OUTCOMES = ("approved", "rejected")
 # Bumped whenever a field is added to or removed from the canonical content.
 # 2: without the log index, so that a document can be rendered before its entry is appended
 # (the ``document_issued`` entry links the document and the decision's entry).
-CONTENT_FORMAT = "subsidy-decision/2"
+# 3: ``appeal_until``, the last day to appeal (documents of format 2 stay valid: they are stored
+# bytes, never rendered again).
+CONTENT_FORMAT = "subsidy-decision/3"
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class DecisionDocument:
     snapshots: dict[str, int | None]  # registry snapshot ids the evaluation used
     officials: tuple[str, ...]  # e.g. "official #3 (first approval)"
     verify_url: str  # what the QR code encodes; see verify_url_for()
+    # The last day to appeal: the decided date + 3 months. None prints the rule without a date.
+    appeal_until: date | None = None
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
@@ -81,13 +85,18 @@ class DecisionDocument:
         return (self.reject_reason or "").strip()
 
 
-def canonical_content(doc: DecisionDocument) -> dict[str, Any]:
-    """Every field but ``verify_url`` as JSON values: decimals and dates as fixed texts."""
-    content: dict[str, Any] = {"format": CONTENT_FORMAT}
+def content_of(doc: Any, content_format: str) -> dict[str, Any]:
+    """Every field of the dataclass ``doc`` but ``verify_url`` as JSON values (decimals and
+    dates as fixed texts), under ``format``: the content of any document the service issues."""
+    content: dict[str, Any] = {"format": content_format}
     for field in fields(doc):
         if field.name != "verify_url":
             content[field.name] = _json_value(field.name, getattr(doc, field.name))
     return content
+
+
+def canonical_content(doc: DecisionDocument) -> dict[str, Any]:
+    return content_of(doc, CONTENT_FORMAT)
 
 
 def canonical_json(doc: DecisionDocument) -> bytes:
@@ -102,7 +111,11 @@ def content_sha256(doc: DecisionDocument) -> str:
 
 def verify_url_for(public_url: str, doc: DecisionDocument) -> str:
     """``<public url>/verify?sha256=<content hash>``; ``doc.verify_url`` itself is ignored."""
-    return f"{public_url.rstrip('/')}/verify?sha256={content_sha256(doc)}"
+    return verify_link(public_url, content_sha256(doc))
+
+
+def verify_link(public_url: str, sha256: str) -> str:
+    return f"{public_url.rstrip('/')}/verify?sha256={sha256}"
 
 
 def _json_value(name: str, value: Any) -> Any:

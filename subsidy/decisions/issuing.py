@@ -23,9 +23,11 @@ from subsidy.applications.models import Application
 from subsidy.audit.actions import Action
 from subsidy.audit.services import append_entry
 from subsidy.decisions import document as doc_module
+from subsidy.decisions.labels import APPEAL_MONTHS
 from subsidy.decisions.models import DecisionDocument
 from subsidy.decisions.pdf import render_decision
 from subsidy.decisions.queries import document_count
+from subsidy.eligibility.obligations import add_months
 from subsidy.extensions import db
 from subsidy.programs.queries import definition_of
 
@@ -97,6 +99,7 @@ def document_for(application: Application, decision: Decision, number: str):
         snapshots=evaluation.get("snapshots", {}),
         officials=_officials(decision),
         verify_url="",
+        appeal_until=add_months(decision.decided_on, APPEAL_MONTHS),
     )
     public_url = current_app.config["PUBLIC_URL"]
     return dataclasses.replace(content, verify_url=doc_module.verify_url_for(public_url, content))

@@ -62,3 +62,60 @@ def rate_text(rate: Decimal, unit: str, tenge: str = "₸") -> str:
     if unit == "tenge":
         return f"{texts.percent(rate)}{NBSP}%"
     return f"{money_text(rate, tenge)} / {RATE_UNITS.get(unit, unit)}"
+
+
+# --- appeals ----------------------------------------------------------------------------------
+
+APPEAL_MONTHS = 3  # an appeal is filed within 3 months (the Administrative Procedure Code)
+APPEAL_ANSWER_DAYS = 5  # working days the regional office takes to decide one (CONTRACT)
+COURT = (
+    "Осы шешімге Қазақстан Республикасының Әкімшілік рәсімдік-процестік кодексінде "
+    "белгіленген тәртіппен сотқа шағым жасалуы мүмкін.",
+    "Настоящее решение может быть обжаловано в суд в порядке, установленном "
+    "Административным процедурно-процессуальным кодексом Республики Казахстан.",
+)
+# (kk subject, kk "since", ru subject, ru "since") of the letters that may be appealed.
+_APPEALABLE = {
+    "approval": (
+        "Шешімге, соның ішінде бекітілген сомаға,",
+        "шешім қабылданған күннен бастап",
+        "Решение, в том числе одобренная сумма,",
+        "со дня его принятия",
+    ),
+    "rejection": (
+        "Шешімге",
+        "шешім қабылданған күннен бастап",
+        "Решение",
+        "со дня его принятия",
+    ),
+    "notice": (
+        "Хабарламаға",
+        "хабарлама берілген күннен бастап",
+        "Уведомление",
+        "со дня его выдачи",
+    ),
+}
+
+
+def appeal_rule(letter: str, until: date | None, *, through_service: bool) -> tuple[str, str]:
+    """(kk, ru): to whom, under which law and by when ``letter`` (approval, rejection, notice)
+    may be appealed. ``through_service``: the service takes the appeal (and answers it within
+    5 working days); otherwise the letter names only the office and the law."""
+    kk_subject, kk_since, ru_subject, ru_since = _APPEALABLE[letter]
+    kk_until = f", {date_text(until)} дейін (қоса алғанда)," if until else ""
+    ru_until = f", до {date_text(until)} включительно," if until else ""
+    kk = (
+        f"{kk_subject} {kk_since} үш ай ішінде{kk_until} Қазақстан Республикасының Әкімшілік "
+        f"рәсімдік-процестік кодексіне сәйкес{' сервис арқылы' if through_service else ''} "
+        "облыстың ауыл шаруашылығы басқармасына шағым беруге болады."
+    )
+    ru = (
+        f"{ru_subject} может быть обжаловано{' через сервис' if through_service else ''} "
+        f"в управление сельского хозяйства области в течение трёх месяцев {ru_since}{ru_until} "
+        "в соответствии с Административным процедурно-процессуальным кодексом Республики "
+        "Казахстан."
+    )
+    if through_service:
+        kk += f" Шағым {APPEAL_ANSWER_DAYS} жұмыс күні ішінде қаралады."
+        ru += f" Жалоба рассматривается в течение {APPEAL_ANSWER_DAYS} рабочих дней."
+    return kk, ru

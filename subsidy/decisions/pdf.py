@@ -10,11 +10,17 @@ reportlab and font versions are the same.
 Every text that varies (names, reasons, explanations) is a Paragraph in a fixed-width column, so
 it wraps (long words are split too). Tables split across pages between rows, the header of the
 checks repeated; a text too tall for one page is first cut into continuation rows.
+
+The public pieces below (``build``, ``heading``, ``rows_table``, ``grid``, ``verdict``,
+``appeal_table``, ``verification``, ``text``, ...) lay out the service's other letters too, the
+recovery notice and the appeal decision (:mod:`subsidy.decisions.notices`), so that all of its
+documents look alike.
 """
 
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
@@ -32,6 +38,7 @@ from subsidy.decisions.document import DecisionDocument
 from subsidy.decisions.labels import (
     APPLICANT_KINDS,
     SNAPSHOT_NAMES,
+    appeal_rule,
     date_text,
     money_text,
     quantity_text,
@@ -39,10 +46,35 @@ from subsidy.decisions.labels import (
 )
 from subsidy.decisions.qr import QrCode
 
-__all__ = ["render_bare_page", "render_decision", "story"]
+__all__ = [
+    "Row",
+    "appeal_table",
+    "applicant_rows",
+    "build",
+    "grid",
+    "heading",
+    "issued_text",
+    "label",
+    "lines",
+    "mark",
+    "pieces",
+    "program_value",
+    "register_fonts",
+    "render_bare_page",
+    "render_decision",
+    "rows_table",
+    "story",
+    "text",
+    "verdict",
+    "verification",
+]
 
 _lock = threading.Lock()
 _marks: dict[str, str] = {}
+# reportlab subsets a TrueType font through state shared by every document that uses it (the
+# face's read position among it): two threads building PDFs at once can corrupt each other's
+# subset (a KeyError in makeSubset). One build at a time; they hold the GIL anyway.
+_building = threading.Lock()
 
 
 def register_fonts() -> None:
@@ -68,6 +100,12 @@ def register_fonts() -> None:
             _marks[name] = char if _has_glyph(char) else fallback
 
 
+def mark(name: str) -> str:
+    """The "passed", "failed" or "tenge" sign the fonts can draw (see register_fonts)."""
+    register_fonts()
+    return _marks[name]
+
+
 def _has_glyph(char: str) -> bool:
     return all(
         # types-reportlab's Font lacks .face, which Font.__init__ and TTFont.__init__ set.
@@ -80,22 +118,28 @@ def render_decision(doc: DecisionDocument) -> bytes:
     """The decision as PDF bytes, identical for identical ``doc``."""
     if not doc.verify_url:
         raise ValueError("verify_url is required: the QR code encodes it")
-    issued = doc.issued_at.astimezone(styles.ALMATY)
+    title = f"ШЕШІМ / РЕШЕНИЕ № {doc.number}"
+    return build(story(doc), title=title, subject=doc.application_number, issued_at=doc.issued_at)
+
+
+def build(flowables: list[Flowable], *, title: str, subject: str, issued_at: datetime) -> bytes:
+    """Any of the service's documents as PDF bytes: ``title`` in the metadata and the footer of
+    every page, the PDF's dates ``issued_at`` in Almaty time, nothing else that varies."""
+    issued = issued_at.astimezone(styles.ALMATY)
 
     def first_page(canvas: Canvas, template: SimpleDocTemplate) -> None:
-        # Invariant mode stamps 2000-01-01; the decision's own time is the truthful date.
+        # Invariant mode stamps 2000-01-01; the document's own time is the truthful date.
         canvas.setDateFormatter(lambda *_: f"D:{issued:%Y%m%d%H%M%S}+05'00'")
         later_pages(canvas, template)
 
     def later_pages(canvas: Canvas, template: SimpleDocTemplate) -> None:
-        _footer(canvas, doc.number)
+        footer(canvas, title)
 
     out = BytesIO()
-    flowables = story(doc)
-    title = f"ШЕШІМ / РЕШЕНИЕ № {doc.number}"
-    _template(out, title=title, subject=doc.application_number).build(
-        flowables, onFirstPage=first_page, onLaterPages=later_pages
-    )
+    with _building:
+        template(out, title=title, subject=subject).build(
+            flowables, onFirstPage=first_page, onLaterPages=later_pages
+        )
     return out.getvalue()
 
 
@@ -103,11 +147,12 @@ def render_bare_page(text: str) -> bytes:
     """One short paragraph on an A4 page with the same font: the benchmark's baseline."""
     register_fonts()
     out = BytesIO()
-    _template(out, title="bare page", subject="").build([Paragraph(escape(text), styles.BODY)])
+    with _building:
+        template(out, title="bare page", subject="").build([Paragraph(escape(text), styles.BODY)])
     return out.getvalue()
 
 
-def _template(out: BytesIO, *, title: str, subject: str) -> SimpleDocTemplate:
+def template(out: BytesIO, *, title: str, subject: str) -> SimpleDocTemplate:
     return SimpleDocTemplate(
         out,
         pagesize=A4,
@@ -127,14 +172,14 @@ def _template(out: BytesIO, *, title: str, subject: str) -> SimpleDocTemplate:
     )
 
 
-def _footer(canvas: Canvas, number: str) -> None:
+def footer(canvas: Canvas, title: str) -> None:
     canvas.saveState()
     canvas.setStrokeColor(styles.RULE_LINE)
     canvas.setLineWidth(0.4)
     canvas.line(styles.MARGIN, 16 * mm, A4[0] - styles.MARGIN, 16 * mm)
     canvas.setFont(styles.FONT, 7.5)
     canvas.setFillColor(styles.GREY)
-    canvas.drawString(styles.MARGIN, 12 * mm, f"ШЕШІМ / РЕШЕНИЕ № {number}")
+    canvas.drawString(styles.MARGIN, 12 * mm, title)
     canvas.drawRightString(A4[0] - styles.MARGIN, 12 * mm, f"бет/стр. {canvas.getPageNumber()}")
     canvas.restoreState()
 
@@ -145,23 +190,44 @@ def _footer(canvas: Canvas, number: str) -> None:
 def story(doc: DecisionDocument) -> list[Flowable]:
     """The flowables of the decision, top to bottom (public so that tests can measure them)."""
     register_fonts()
+    approved = doc.outcome == "approved"
+    return [
+        *heading(
+            "ШЕШІМ / РЕШЕНИЕ",
+            "ауыл шаруашылығын субсидиялау туралы / о субсидировании в сельском хозяйстве",
+            doc.number,
+        ),
+        rows_table(_decision_rows(doc) + applicant_rows(doc)),
+        Spacer(1, 8),
+        verdict("МАҚҰЛДАНДЫ / ОДОБРЕНО" if approved else "БАС ТАРТЫЛДЫ / ОТКАЗАНО", approved),
+        Spacer(1, 2),
+        rows_table(_money_rows(doc)),
+        _checks_table(doc),
+        rows_table(_record_rows(doc), heading="Шешім туралы мәліметтер / Сведения о решении"),
+        appeal_table(
+            appeal_rule(
+                "approval" if approved else "rejection",
+                doc.appeal_until,
+                through_service=not approved,
+            )
+        ),
+        Spacer(1, 10),
+        verification(
+            doc.verify_url,
+            "Шешімнің түпнұсқалығын тексеру үшін QR-кодты сканерлеңіз немесе төмендегі "
+            "сілтемені ашыңыз.",
+            "Для проверки подлинности решения отсканируйте QR-код или откройте ссылку ниже.",
+        ),
+    ]
+
+
+def heading(title: str, subtitle: str, number: str) -> list[Flowable]:
+    """The region, the kind of document (kk / ru), what it is about, its number."""
     return [
         Paragraph("Шығыс Қазақстан облысы / Восточно-Казахстанская область", styles.REGION),
-        Paragraph("ШЕШІМ / РЕШЕНИЕ", styles.TITLE),
-        Paragraph(
-            "ауыл шаруашылығын субсидиялау туралы / о субсидировании в сельском хозяйстве",
-            styles.SUBTITLE,
-        ),
-        Paragraph(f"№ {_text(doc.number)}", styles.NUMBER),
-        _rows(_decision_rows(doc) + _applicant_rows(doc)),
-        Spacer(1, 8),
-        _outcome(doc),
-        Spacer(1, 2),
-        _rows(_money_rows(doc)),
-        _checks_table(doc),
-        _rows(_record_rows(doc), heading="Шешім туралы мәліметтер / Сведения о решении"),
-        Spacer(1, 10),
-        _verification(doc),
+        Paragraph(text(title), styles.TITLE),
+        Paragraph(text(subtitle), styles.SUBTITLE),
+        Paragraph(f"№ {text(number)}", styles.NUMBER),
     ]
 
 
@@ -170,55 +236,64 @@ Row = tuple[str, str, str]
 
 
 def _decision_rows(doc: DecisionDocument) -> list[Row]:
-    issued = doc.issued_at.astimezone(styles.ALMATY)
     version = f"нұсқа / версия {doc.program_version}; ережелер / правила {doc.rules_version}"
-    program = _lines(doc.program_name.get("kk", ""), doc.program_name.get("ru", ""))
-    issued_text = f"{date_text(issued)} {issued:%H:%M} (Алматы уақыты / время Алматы, UTC+5)"
     return [
-        ("Шешім күні", "Дата решения", _text(date_text(doc.decided_on))),
-        ("Берілген уақыты", "Время выдачи", _text(issued_text)),
-        ("Өтінім нөмірі", "Номер заявки", _text(doc.application_number)),
-        (
-            "Бағдарлама",
-            "Программа",
-            f"<b>{_text(doc.program_code)}</b><br/>{program}"
-            f'<br/><font size="7.5" color="#555555">{_text(version)}</font>',
-        ),
+        ("Шешім күні", "Дата решения", text(date_text(doc.decided_on))),
+        ("Берілген уақыты", "Время выдачи", text(issued_text(doc.issued_at))),
+        ("Өтінім нөмірі", "Номер заявки", text(doc.application_number)),
+        ("Бағдарлама", "Программа", program_value(doc.program_code, doc.program_name, version)),
         ("Құқықтық негіз", "Правовое основание", _reference(doc.reference)),
     ]
 
 
-def _applicant_rows(doc: DecisionDocument) -> list[Row]:
-    kind = APPLICANT_KINDS.get(doc.applicant_kind, (doc.applicant_kind, doc.applicant_kind))
+def applicant_rows(doc: Any) -> list[Row]:
+    """Name, IIN/BIN, kind (if the document has one) and district of ``doc``'s applicant."""
     district = f"{doc.district_name.get('kk', '')} / {doc.district_name.get('ru', '')}"
-    return [
-        ("Өтініш беруші", "Заявитель", f"<b>{_text(doc.applicant_name)}</b>"),
-        ("ЖСН/БСН", "ИИН/БИН", _text(doc.applicant_id_number)),
-        ("Өтініш беруші түрі", "Вид заявителя", _text(f"{kind[0]} / {kind[1]}")),
-        ("Аудан", "Район", _text(district)),
+    rows: list[Row] = [
+        ("Өтініш беруші", "Заявитель", f"<b>{text(doc.applicant_name)}</b>"),
+        ("ЖСН/БСН", "ИИН/БИН", text(doc.applicant_id_number)),
     ]
+    applicant_kind = getattr(doc, "applicant_kind", None)
+    if applicant_kind is not None:
+        kind = APPLICANT_KINDS.get(applicant_kind, (applicant_kind, applicant_kind))
+        rows.append(("Өтініш беруші түрі", "Вид заявителя", text(f"{kind[0]} / {kind[1]}")))
+    rows.append(("Аудан", "Район", text(district)))
+    return rows
+
+
+def program_value(code: str, name: dict[str, str], note: str | None = None) -> str:
+    """The program's code in bold, its Kazakh and Russian names, and a grey ``note``."""
+    value = f"<b>{text(code)}</b><br/>{lines(name.get('kk', ''), name.get('ru', ''))}"
+    if note:
+        value += f'<br/><font size="7.5" color="#555555">{text(note)}</font>'
+    return value
+
+
+def issued_text(issued_at: datetime) -> str:
+    issued = issued_at.astimezone(styles.ALMATY)
+    return f"{date_text(issued)} {issued:%H:%M} (Алматы уақыты / время Алматы, UTC+5)"
 
 
 def _money_rows(doc: DecisionDocument) -> list[Row]:
     tenge = _marks["tenge"]
     rows: list[Row] = [
-        ("Саны", "Количество", _text(quantity_text(doc.quantity, doc.unit, tenge))),
-        ("Мөлшерлеме", "Ставка", _text(rate_text(doc.rate, doc.unit, tenge))),
-        ("Сұралған сома", "Запрошенная сумма", _text(money_text(doc.requested_amount, tenge))),
+        ("Саны", "Количество", text(quantity_text(doc.quantity, doc.unit, tenge))),
+        ("Мөлшерлеме", "Ставка", text(rate_text(doc.rate, doc.unit, tenge))),
+        ("Сұралған сома", "Запрошенная сумма", text(money_text(doc.requested_amount, tenge))),
     ]
     if doc.approved_amount is not None:
         amount = money_text(doc.approved_amount, tenge)
-        rows.append(("Бекітілген сома", "Одобренная сумма", f"<b>{_text(amount)}</b>"))
+        rows.append(("Бекітілген сома", "Одобренная сумма", f"<b>{text(amount)}</b>"))
     else:
-        rows.append(("Бас тарту себебі", "Причина отказа", f"<b>{_text(doc.reason)}</b>"))
+        rows.append(("Бас тарту себебі", "Причина отказа", f"<b>{text(doc.reason)}</b>"))
     if doc.comment and doc.comment.strip():
-        rows.append(("Түсініктеме", "Комментарий", _text(doc.comment.strip())))
+        rows.append(("Түсініктеме", "Комментарий", text(doc.comment.strip())))
     if doc.justification and doc.justification.strip():
         rows.append(
             (
                 "Тәуекел белгісіне қарамастан мақұлдау негіздемесі",
                 "Обоснование одобрения при признаке риска",
-                _text(doc.justification.strip()),
+                text(doc.justification.strip()),
             )
         )
     return rows
@@ -229,24 +304,24 @@ def _record_rows(doc: DecisionDocument) -> list[Row]:
         (
             "Шешім қабылдаған лауазымды тұлғалар",
             "Должностные лица, принявшие решение",
-            _lines(*doc.officials) or "—",
+            lines(*doc.officials) or "—",
         ),
     ]
 
 
-def _rows(rows: list[Row], heading: str | None = None) -> Table:
+def rows_table(rows: list[Row], heading: str | None = None) -> Table:
     value_width = styles.CONTENT_WIDTH - styles.LABEL_WIDTH
     data: list[list[Any]] = []
     for kk, ru, value in rows:
-        label: Any = Paragraph(_label(kk, ru), styles.LABEL)
-        for piece in _pieces(Paragraph(value, styles.BODY), value_width):
-            data.append([label, piece])
-            label = ""
+        cell: Any = Paragraph(label(kk, ru), styles.LABEL)
+        for piece in pieces(Paragraph(value, styles.BODY), value_width):
+            data.append([cell, piece])
+            cell = ""
     headings = [Paragraph(heading, styles.HEADING)] if heading else []
-    return _grid(headings, data, [styles.LABEL_WIDTH, value_width])
+    return grid(headings, data, [styles.LABEL_WIDTH, value_width])
 
 
-def _grid(
+def grid(
     headings: list[Paragraph], data: list[list[Any]], widths: list[float], header: bool = False
 ) -> Table:
     """Rows under full-width headings that stay with the first row (and the column header,
@@ -276,7 +351,7 @@ def _grid(
     return table
 
 
-def _pieces(paragraph: Flowable, column: float) -> list[Flowable]:
+def pieces(paragraph: Flowable, column: float) -> list[Flowable]:
     """The paragraph cut into parts of at most MAX_ROW_HEIGHT: one part for all normal texts."""
     width = column - 2 * styles.PADDING
     pieces: list[Flowable] = []
@@ -289,19 +364,17 @@ def _pieces(paragraph: Flowable, column: float) -> list[Flowable]:
     return [*pieces, paragraph]
 
 
-def _outcome(doc: DecisionDocument) -> Table:
-    approved = doc.outcome == "approved"
-    text = "МАҚҰЛДАНДЫ / ОДОБРЕНО" if approved else "БАС ТАРТЫЛДЫ / ОТКАЗАНО"
-    color = styles.PASSED if approved else styles.FAILED
+def verdict(words: str, yes: bool) -> Table:
+    """The outcome in a box across the page: green for yes, red for no."""
     table = Table(
-        [[Paragraph(text, styles.VERDICT[approved])]],
+        [[Paragraph(text(words), styles.VERDICT[yes])]],
         colWidths=[styles.CONTENT_WIDTH],
         hAlign="LEFT",
     )
     table.setStyle(
         [
             styles.CELL_FONT,
-            ("BOX", (0, 0), (-1, -1), 1, color),
+            ("BOX", (0, 0), (-1, -1), 1, styles.PASSED if yes else styles.FAILED),
             ("TOPPADDING", (0, 0), (-1, -1), 5),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
         ]
@@ -309,12 +382,20 @@ def _outcome(doc: DecisionDocument) -> Table:
     return table
 
 
+def appeal_table(rule: tuple[str, str]) -> Table:
+    """How and by when to appeal, Kazakh above Russian (see labels.appeal_rule)."""
+    return rows_table(
+        [("Шағымдану", "Обжалование", lines(*rule))],
+        heading="Шағымдану тәртібі / Порядок обжалования",
+    )
+
+
 def _evaluation_line(doc: DecisionDocument) -> str:
     snapshots = "; ".join(
         f"{SNAPSHOT_NAMES.get(kind, kind)} {'—' if ident is None else f'#{ident}'}"
         for kind, ident in sorted(doc.snapshots.items())
     )
-    return _text(
+    return text(
         f"Бағалау күні / дата оценки: {date_text(doc.evaluated_on)}. "
         f"Тізілім үзінділері / срезы реестров: {snapshots or '—'}."
     )
@@ -332,14 +413,14 @@ def _checks_table(doc: DecisionDocument) -> Table:
     for position, check in enumerate(doc.checks, start=1):
         detail = check.get("detail") or {}
         passed = bool(check.get("passed"))
-        explanation = _lines(detail.get("kk") or "", detail.get("ru") or detail.get("en") or "")
-        rule = _text(str(check.get("rule", "")))
-        text = Paragraph(
+        explanation = lines(detail.get("kk") or "", detail.get("ru") or detail.get("en") or "")
+        rule = text(str(check.get("rule", "")))
+        paragraph = Paragraph(
             f'{explanation}<br/><font size="7.5" color="#555555">{rule}</font>', styles.BODY
         )
         number: Any = Paragraph(str(position), styles.BODY)
         mark: Any = Paragraph(_marks["passed" if passed else "failed"], styles.VERDICT[passed])
-        for piece in _pieces(text, widths[2]):
+        for piece in pieces(paragraph, widths[2]):
             data.append([number, mark, piece])
             number = mark = ""
     if len(data) == 1:
@@ -348,23 +429,20 @@ def _checks_table(doc: DecisionDocument) -> Table:
         Paragraph("Сәйкестік тексерулері / Проверки соответствия", styles.HEADING),
         Paragraph(_evaluation_line(doc), styles.INTRO),
     ]
-    return _grid(headings, data, widths, header=True)
+    return grid(headings, data, widths, header=True)
 
 
-def _verification(doc: DecisionDocument) -> Table:
-    note = _lines(
-        "Шешімнің түпнұсқалығын тексеру үшін QR-кодты сканерлеңіз немесе төмендегі "
-        "сілтемені ашыңыз.",
-        "Для проверки подлинности решения отсканируйте QR-код или откройте ссылку ниже.",
-    )
-    heading = "<b>Түпнұсқалығын тексеру / Проверка подлинности</b>"
+def verification(url: str, note_kk: str, note_ru: str) -> Table:
+    """The QR code of ``url`` beside how to use it, the URL itself printed under both."""
+    note = lines(note_kk, note_ru)
+    title = "<b>Түпнұсқалығын тексеру / Проверка подлинности</b>"
     table = Table(
         [
             [
-                QrCode(doc.verify_url, styles.QR_SIZE),
-                Paragraph(f"{heading}<br/>{note}", styles.BODY),
+                QrCode(url, styles.QR_SIZE),
+                Paragraph(f"{title}<br/>{note}", styles.BODY),
             ],
-            [Paragraph(_text(doc.verify_url), styles.SMALL), ""],
+            [Paragraph(text(url), styles.SMALL), ""],
         ],
         colWidths=[styles.QR_SIZE + 6 * mm, styles.CONTENT_WIDTH - styles.QR_SIZE - 6 * mm],
         splitByRow=0,  # the code and its URL stay on one page
@@ -385,25 +463,25 @@ def _verification(doc: DecisionDocument) -> Table:
 # --- text ------------------------------------------------------------------------------------
 
 
-def _text(value: str) -> str:
+def text(value: str) -> str:
     """Paragraph markup of plain text: escaped, its line breaks kept."""
     return "<br/>".join(escape(line) for line in value.splitlines())
 
 
-def _label(kk: str, ru: str) -> str:
+def label(kk: str, ru: str) -> str:
     """ "kk / ru" on one line if it fits the label column, else Kazakh above Russian."""
     one_line = f"{kk} / {ru}"
     width = stringWidth(one_line, styles.FONT, styles.LABEL.fontSize)
-    return _text(one_line) if width <= styles.LABEL_WIDTH - 6 else f"{_text(kk)} /<br/>{_text(ru)}"
+    return text(one_line) if width <= styles.LABEL_WIDTH - 6 else f"{text(kk)} /<br/>{text(ru)}"
 
 
-def _lines(*values: str) -> str:
-    return "<br/>".join(_text(value) for value in values if value)
+def lines(*values: str) -> str:
+    return "<br/>".join(text(value) for value in values if value)
 
 
 def _reference(reference: str | dict[str, str] | None) -> str:
     if isinstance(reference, dict):
-        return _lines(reference.get("kk", ""), reference.get("ru", "")) or _text(
+        return lines(reference.get("kk", ""), reference.get("ru", "")) or text(
             reference.get("en", "")
         )
-    return _text(reference or "") or "—"
+    return text(reference or "") or "—"

@@ -70,6 +70,9 @@ def test_a_rejection_renders_its_document_once_and_before_the_log_lock(app, even
     assert events == ["render", "lock"]
     content = _stored_states_the_decision(application, latest_document(application.id))
     assert content["outcome"] == "rejected" and content["reject_reason"] == "нет справки"
+    # Decided on the service's day (TODAY, 2026-06-15): appealable for three months.
+    assert content["format"] == "subsidy-decision/3"
+    assert content["decided_on"] == "2026-06-15" and content["appeal_until"] == "2026-09-15"
 
 
 def test_a_change_between_the_draft_and_the_lock_renders_the_decision_as_made(
@@ -97,7 +100,7 @@ def _fields(content: dict, row: DecisionDocument) -> dict:
     from datetime import date, datetime
 
     values = {k: v for k, v in content.items() if k != "format"}
-    for name in ("decided_on", "evaluated_on"):
+    for name in ("decided_on", "evaluated_on", "appeal_until"):
         values[name] = date.fromisoformat(values[name])
     values["issued_at"] = datetime.fromisoformat(values["issued_at"].replace("Z", "+00:00"))
     for name in ("quantity", "rate", "requested_amount", "approved_amount"):

@@ -111,6 +111,7 @@ def decision(**changes: Any) -> DecisionDocument:
         snapshots={"land": 4, "livestock": 12, "tax": None},
         officials=("official #3 (first approval)", "official #7"),
         verify_url="",
+        appeal_until=date(2026, 6, 3),
     )
     doc = replace(doc, **changes)
     if "verify_url" not in changes:
@@ -240,6 +241,34 @@ def test_document_refuses_an_approval_without_amount_or_a_rejection_without_reas
         pdf.render_decision(decision(verify_url=""))
 
 
+def test_a_rejection_says_how_and_by_when_to_appeal_through_the_service() -> None:
+    doc = decision(outcome="rejected", approved_amount=None, reject_reason="нет справки")
+    text = text_of(pdf.render_decision(doc))
+    assert "Шағымдану тәртібі / Порядок обжалования" in text
+    assert "Решение может быть обжаловано через сервис в управление сельского хозяйства " in text
+    assert "в течение трёх месяцев со дня его принятия, до 03.06.2026 включительно" in text
+    assert "Административным процедурно-процессуальным кодексом Республики Казахстан" in text
+    assert "Жалоба рассматривается в течение 5 рабочих дней." in text
+    assert "үш ай ішінде, 03.06.2026 дейін (қоса алғанда)" in text
+    assert "Әкімшілік рәсімдік-процестік кодексіне сәйкес сервис арқылы" in text
+    assert "5 жұмыс күні ішінде қаралады" in text
+
+
+def test_an_approval_may_be_appealed_for_its_amount_by_the_same_date() -> None:
+    text = text_of(pdf.render_decision(decision()))
+    assert "Решение, в том числе одобренная сумма, может быть обжаловано в управление" in text
+    assert "до 03.06.2026 включительно" in text and "03.06.2026 дейін (қоса алғанда)" in text
+    assert "соның ішінде бекітілген сомаға" in text
+    # The service takes appeals of rejections, ineligible results and recovery notices only.
+    assert "через сервис" not in text and "сервис арқылы" not in text
+
+
+def test_a_document_without_an_appeal_date_states_the_three_months() -> None:
+    text = text_of(pdf.render_decision(decision(appeal_until=None)))
+    assert "в течение трёх месяцев со дня его принятия в соответствии с" in text
+    assert "включительно" not in text
+
+
 def test_markup_characters_in_names_are_printed_not_interpreted() -> None:
     name = 'ТОО "A & B <Агро>" <b>'
     assert name in text_of(pdf.render_decision(decision(applicant_name=name)))
@@ -301,6 +330,8 @@ def test_verify_url_carries_the_content_hash_which_ignores_the_url_itself() -> N
     assert content["approved_amount"] == "12305542.50"
     assert content["issued_at"] == "2026-03-03T09:05:12Z"
     assert content["checks"] == list(doc.checks)
+    assert content["format"] == "subsidy-decision/3"
+    assert content["appeal_until"] == "2026-06-03"
 
 
 # --- byte-identical output -------------------------------------------------------------------
