@@ -46,6 +46,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.payment_run
+	$(BIN)/python -m bench.obligations_check
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

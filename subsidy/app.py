@@ -95,7 +95,16 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)  # the JSON API authenticates with bearer tokens, not cookies
 
     from subsidy.accounts import views as account_views
-    from subsidy.web import audit_pages, home, payments, public, verify, workflow
+    from subsidy.web import (
+        appeals,
+        audit_pages,
+        home,
+        payments,
+        public,
+        recoveries,
+        verify,
+        workflow,
+    )
 
     for page_blueprint in (
         home.bp,
@@ -105,6 +114,8 @@ def _register_blueprints(app: Flask) -> None:
         public.bp,
         audit_pages.bp,
         payments.bp,
+        recoveries.bp,
+        appeals.bp,
     ):
         app.register_blueprint(page_blueprint)
 

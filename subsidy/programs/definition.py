@@ -359,6 +359,14 @@ def _species(raw: Any, path: str, unit: str | None) -> str:
     return parse_species(raw, path)
 
 
+def _obligations(raw: Any, path: str, unit: str | None) -> tuple[Obligation, ...]:
+    return parse_obligations(raw, path)
+
+
+def _recovery_days(raw: Any, path: str, unit: str | None) -> int:
+    return parse_recovery_days(raw, path)
+
+
 def _criteria(raw: Any, path: str, unit: str | None) -> tuple[Criterion, ...]:
     if not isinstance(raw, list):
         raise DefinitionError(path, "must be a list of {rule, params}")
@@ -410,8 +418,8 @@ _PARSERS = {
     "funding_group": _funding_group,
     "funding_period": _funding_period,
     "criteria": _criteria,
-    "obligations": lambda raw, path, unit: parse_obligations(raw, path),
-    "recovery_days": lambda raw, path, unit: parse_recovery_days(raw, path),
+    "obligations": _obligations,
+    "recovery_days": _recovery_days,
 }
 
 

@@ -106,6 +106,25 @@ RETURN_REASON_LABELS = {
     "NARR": _l("reason given in text"),
 }
 
+# Obligations and appeals: an appeal, what it is against, a recovery case (``overdue``: open past
+# its due date).
+APPEAL_STATUS_LABELS = {
+    "open": _l("open"),
+    "granted": _l("granted"),
+    "dismissed": _l("dismissed"),
+}
+APPEALED_LABELS = {
+    "rejection": _l("rejection"),
+    "ineligible": _l("ineligible result"),
+    "recovery": _l("recovery notice"),
+}
+RECOVERY_STATUS_LABELS = {
+    "open": _l("to be repaid"),
+    "overdue": _l("overdue"),
+    "repaid": _l("repaid"),
+    "cancelled": _l("cancelled on appeal"),
+}
+
 OUTCOME_LABELS = {
     "approved": _l("Approved"),
     "rejected": _l("Rejected"),
@@ -177,4 +196,7 @@ def register_labels(state) -> None:
         payment_status_label=lambda v: label(PAYMENT_STATUS_LABELS, v),
         skip_label=lambda v: label(SKIP_LABELS, v),
         return_reason=return_reason,
+        appeal_status_label=lambda v: label(APPEAL_STATUS_LABELS, v),
+        appealed_label=lambda v: label(APPEALED_LABELS, v),
+        recovery_status_label=lambda v: label(RECOVERY_STATUS_LABELS, v),
     )

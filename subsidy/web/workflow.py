@@ -42,6 +42,7 @@ from subsidy.programs.queries import current_versions, is_open, program_view
 from subsidy.registry.queries import latest_snapshots
 from subsidy.transparency.queries import summary as register_summary
 from subsidy.unit_of_work import discard_changes, keep_changes
+from subsidy.web.appeal_filing import application_panel
 from subsidy.web.labels import FLAG_LABELS, STATUS_LABELS, UNIT_LABELS, register_labels
 
 bp = Blueprint("workflow", __name__)
@@ -306,8 +307,12 @@ def _render_application(application, *, error=None, status=200, forms=None):
         "flags_form": FlagsForm(formdata=None),
         "may_recheck": current_user.role is Role.OFFICIAL,
         "error": error,
+        **application_panel(application, forms.get("appeal")),
     }
     return render_template("workflow/application.html", **context), status
+
+
+render_application = _render_application  # the appeal pages show the page with a refused appeal
 
 
 def _visible(application_id: int):

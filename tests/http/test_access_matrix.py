@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from subsidy.appeals import services as appeals
 from subsidy.audit.services import create_checkpoint
 from subsidy.decisions import services as decisions
 from subsidy.extensions import db
@@ -23,6 +24,7 @@ from tests.factories import (
     submit,
     tranche,
 )
+from tests.http._obligations import file_recovery_appeal, recovery_case
 
 ROLES = ("anonymous", "owner", "other", "official", "treasurer", "auditor", "admin")
 OK = "ok"
@@ -39,6 +41,10 @@ def _only(allowed: tuple[str, ...], *, anonymous=401, denied=403, other=None) ->
 
 API_READERS = ("owner", "official", "auditor")
 RUN = "<int(max=2147483647):run_id>"
+CASE = "<int(max=2147483647):case_id>"
+APPEAL = "<int(max=2147483647):appeal_id>"
+APP = "<int(max=2147483647):application_id>"
+CASE_READERS = ("owner", "official", "treasurer", "auditor")
 PAGE = {"anonymous": 302}
 
 MATRIX = {
@@ -88,6 +94,16 @@ MATRIX = {
     ("POST", f"/api/v1/payment-runs/{RUN}/cancel"): _only(("treasurer",)),
     ("GET", f"/api/v1/payment-runs/{RUN}/pain.001.xml"): _only(("treasurer", "auditor")),
     ("POST", f"/api/v1/payment-runs/{RUN}/status"): _only(("treasurer",)),
+    ("GET", "/api/v1/recoveries"): _only(("owner", "other", "official", "treasurer", "auditor")),
+    ("GET", f"/api/v1/recoveries/{CASE}"): _only(CASE_READERS, other=404),
+    ("GET", f"/api/v1/recoveries/{CASE}/notice.pdf"): _only(CASE_READERS, other=404),
+    ("POST", f"/api/v1/recoveries/{CASE}/repayments"): _only(("treasurer",)),
+    ("POST", f"/api/v1/recoveries/{CASE}/appeals"): _only(("owner",), other=404),
+    ("POST", f"/api/v1/applications/{APP}/appeals"): _only(("owner",), other=404),
+    ("GET", "/api/v1/appeals"): _only(("owner", "other", "official", "auditor")),
+    ("GET", f"/api/v1/appeals/{APPEAL}"): _only(API_READERS, other=404),
+    ("POST", f"/api/v1/appeals/{APPEAL}/decide"): _only(("official",)),
+    ("GET", f"/api/v1/appeals/{APPEAL}/decision.pdf"): _only(API_READERS, other=404),
     ("GET", "/api/v1/transparency/decisions"): PUBLIC,
     ("GET", "/api/v1/transparency/summary"): PUBLIC,
     ("GET", "/api/v1/transparency/queue"): PUBLIC,
@@ -144,6 +160,18 @@ MATRIX = {
     ("POST", f"/payments/runs/{RUN}/cancel"): _only(("treasurer",), anonymous=302),
     ("GET", f"/payments/runs/{RUN}/pain.001.xml"): _only(("treasurer", "auditor"), anonymous=302),
     ("POST", f"/payments/runs/{RUN}/status"): _only(("treasurer",), anonymous=302),
+    ("GET", "/recoveries"): _only(
+        ("owner", "other", "official", "treasurer", "auditor"), anonymous=302
+    ),
+    ("GET", f"/recoveries/{CASE}"): _only(CASE_READERS, anonymous=302, other=404),
+    ("GET", f"/recoveries/{CASE}/notice.pdf"): _only(CASE_READERS, anonymous=302, other=404),
+    ("POST", f"/recoveries/{CASE}/repayments"): _only(("treasurer",), anonymous=302),
+    ("POST", f"/recoveries/{CASE}/appeals"): _only(("owner",), anonymous=302, other=404),
+    ("POST", f"/applications/{APP}/appeals"): _only(("owner",), anonymous=302, other=404),
+    ("GET", "/appeals"): _only(("owner", "other", "official", "auditor"), anonymous=302),
+    ("GET", f"/appeals/{APPEAL}"): _only(API_READERS, anonymous=302, other=404),
+    ("POST", f"/appeals/{APPEAL}/decide"): _only(("official",), anonymous=302),
+    ("GET", f"/appeals/{APPEAL}/decision.pdf"): _only(API_READERS, anonymous=302, other=404),
 }
 FRAMEWORK = {("GET", "/static/<path:filename>")}
 
@@ -161,8 +189,16 @@ def test_every_route_is_in_the_matrix(app):
     assert stale == [], f"entries for routes that no longer exist: {stale}"
 
 
+def _needs_obligations(request) -> bool:
+    """Only the recovery and appeal routes need a paid case and its appeal (a second program,
+    a payment, two PDFs): the others skip building them."""
+    callspec = getattr(request.node, "callspec", None)
+    rule = callspec.params.get("rule", "") if callspec else ""
+    return "recover" in rule or "appeal" in rule
+
+
 @pytest.fixture
-def world(app):
+def world(app, request):
     make_program()
     owner_farm, other_farm = make_applicant("peasant_farm"), make_applicant("peasant_farm")
     registry(livestock=[(f.iin_bin, "cattle", 40, 40) for f in (owner_farm, other_farm)])
@@ -182,6 +218,16 @@ def world(app):
     tranche(decided.program, "3000.00")
     run = payments.prepare_run(program=decided.program, user=make_user("treasurer")).run
     payments.release_run(run_id=run.id, user=users["treasurer"])
+    # A recovery case of the owner's (paid, two of the claimed cows gone) and its appeal,
+    # dismissed by an official other than the one under test (who may still decide appeals).
+    case_id = appeal_id = 0
+    if _needs_obligations(request):
+        _, case = recovery_case(owner_farm)
+        appeal = file_recovery_appeal(case["id"], users["owner"])
+        appeals.decide_appeal(
+            appeal_id=appeal.id, user=make_user("official"), outcome="dismissed", reason="no"
+        )
+        case_id, appeal_id = case["id"], appeal.id
     create_checkpoint()
     db.session.commit()
     return {
@@ -190,6 +236,8 @@ def world(app):
         "decided": decided,
         "pending": pending,
         "run": run,
+        "case": case_id,
+        "appeal": appeal_id,
     }
 
 
@@ -199,6 +247,7 @@ def _url(rule: str, world) -> str:
     url = url.replace("<string:iin_bin>", world["farm"].iin_bin)
     url = url.replace("<string:code>", "TEST-HEADS-2026")
     url = url.replace(RUN, str(world["run"].id))
+    url = url.replace(CASE, str(world["case"])).replace(APPEAL, str(world["appeal"]))
     queries = {
         "/api/v1/audit/proofs/inclusion": "?index=0&tree_size=1",
         "/api/v1/audit/proofs/consistency": "?first=1&second=2",
@@ -243,6 +292,16 @@ def _body(method: str, rule: str, world) -> dict:
         },
         "/api/v1/applicants/<string:iin_bin>/bank-account": {"json": ACCOUNT},
         "/profile/bank-account": {"data": ACCOUNT},
+        f"/api/v1/recoveries/{CASE}/repayments": {
+            "json": {"amount": "1.00", "paid_on": "2026-06-01"}
+        },
+        f"/recoveries/{CASE}/repayments": {"data": {"amount": "1.00", "paid_on": "2026-06-01"}},
+        f"/api/v1/appeals/{APPEAL}/decide": {"json": {"outcome": "granted", "reason": "ok"}},
+        f"/appeals/{APPEAL}/decide": {"data": {"outcome": "granted", "reason": "ok"}},
+        f"/api/v1/recoveries/{CASE}/appeals": {"json": {"reason": "again"}},
+        f"/recoveries/{CASE}/appeals": {"data": {"reason": "again"}},
+        f"/api/v1/applications/{APP}/appeals": {"json": {"reason": "again"}},
+        f"/applications/{APP}/appeals": {"data": {"reason": "again"}},
         "/login": {"data": {"username": world["users"]["official"].username, "password": PASSWORD}},
         "/applications/new": {
             "data": {"program": "TEST-HEADS-2026", "quantity": "1", "applicant": farm, "check": "1"}

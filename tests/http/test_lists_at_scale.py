@@ -166,7 +166,12 @@ def test_the_register_api_equals_the_schema_dump(client, every_status):
         )
         assert answer.json == RegisterPageSchema().dump({"items": items, "next": next_cursor})
     everything = client.get("/api/v1/transparency/decisions").json["items"]
-    assert sorted(item["outcome"] for item in everything) == ["approved", "approved", "approved", "rejected"]
+    assert sorted(item["outcome"] for item in everything) == [
+        "approved",
+        "approved",
+        "approved",
+        "rejected",
+    ]
 
 
 def test_the_queue_pages_budget_gauges_follow_every_approval(client, app):

@@ -11,6 +11,9 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -20,6 +23,7 @@ from typing import Any
 
 import pypdf
 import pytest
+from reportlab.platypus import SimpleDocTemplate
 
 from subsidy.decisions.notices import (
     AppealDecision,
@@ -31,10 +35,12 @@ from subsidy.decisions.notices import (
     standard_consequence,
     verify_url_for,
 )
+from subsidy.decisions.pdf import render_decision
 from subsidy.eligibility.obligations import recovery_amount
 from tests.unit.test_decision_pdf import (
     FARM_NAME,
     PUBLIC_URL,
+    decision,
     needs_poppler,
     needs_zbar,
     pages_as_images,
@@ -365,3 +371,44 @@ def test_another_process_with_another_hash_seed_renders_the_same_bytes() -> None
         hashlib.sha256(render_recovery_notice(notice())).hexdigest(),
         hashlib.sha256(render_appeal_decision(appeal())).hexdigest(),
     ]
+
+
+def test_no_two_documents_are_built_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """reportlab subsets a font through state every document shares: two threads building at
+    once (drafts are rendered before the log lock, so requests do) could corrupt a subset or
+    raise in makeSubset (seen as a KeyError once in some hundred concurrent renders). So
+    pdf.build lets one document at a time through; the bytes stay those of a lone render."""
+    build = SimpleDocTemplate.build
+    inside, most = [0], [0]
+    counting = threading.Lock()
+
+    def watched_build(self: SimpleDocTemplate, *args: Any, **kwargs: Any) -> None:
+        with counting:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.02)  # long enough for another thread to try
+        try:
+            build(self, *args, **kwargs)
+        finally:
+            with counting:
+                inside[0] -= 1
+
+    jobs: list[Callable[[], bytes]] = [
+        lambda: render_recovery_notice(notice()),
+        lambda: render_appeal_decision(appeal()),
+        lambda: render_decision(decision()),
+    ]
+    expected = [job() for job in jobs]
+    monkeypatch.setattr(SimpleDocTemplate, "build", watched_build)
+    results: list[bytes | None] = [None] * len(jobs)
+
+    def run(number: int) -> None:
+        results[number] = jobs[number]()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == [1]
+    assert results == expected
