@@ -45,6 +45,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.obligations_check
 	$(BIN)/python -m bench.payment_run
 	$(BIN)/python -m bench.obligations_check
 
