@@ -45,7 +45,6 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
-	$(BIN)/python -m bench.obligations_check
 	$(BIN)/python -m bench.payment_run
 	$(BIN)/python -m bench.obligations_check
 
