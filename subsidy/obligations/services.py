@@ -117,12 +117,12 @@ def _claimed(application_ids: list[int]) -> dict[int, list[str]]:
 
 
 def _covered(application_ids: list[int]) -> dict[int, set[str]]:
-    """The animals earlier cases of each application already recover (a cancelled case
-    does not count: its animals were found kept, or the appeal said so)."""
+    """The animals earlier cases of each application already dealt with: recovered, being
+    recovered, or cancelled by a granted appeal (the appeal settled those animals; the next
+    extract that still lacks them must not open the same case again)."""
     rows = db.session.execute(
         sa.select(RecoveryCase.application_id, RecoveryCase.animals).where(
-            RecoveryCase.application_id.in_(application_ids),
-            RecoveryCase.status != CaseStatus.CANCELLED,
+            RecoveryCase.application_id.in_(application_ids)
         )
     )
     found: dict[int, set[str]] = {}

@@ -313,3 +313,15 @@ def test_only_the_applicant_appeals(rejected):
     target = appeals.appealable_application(rejected["middle"])
     with pytest.raises(Forbidden):
         appeals.file_appeal(target=target, user=make_user(), reason="x")
+
+
+def test_after_a_granted_appeal_the_next_extract_does_not_open_the_case_again(paid):
+    case = _case(paid)
+    farmer = make_user("applicant", applicant=paid["farm"])
+    appeal = appeals.file_appeal(
+        target=appeals.appealable_recovery(case), user=farmer, reason="the cows were stolen"
+    )
+    appeals.decide_appeal(appeal_id=appeal.id, user=make_user(), outcome="granted", reason="ok")
+    rows, claimed = paid["rows"], paid["claimed"]
+    later_extract([row for row in rows if row[1] not in claimed[:2]], date(2026, 10, 1))
+    assert [c.status for c in cases_of(paid["application"])] == [CaseStatus.CANCELLED]
