@@ -224,8 +224,13 @@ def store_flags(
     if flags is None:
         flags = compute_flags(risk_facts_of(application, today()))
     now = utcnow()
+    # No session synchronisation: it walks every object the session holds on each call, which
+    # made a payment run's preparation quadratic in its size; the one attribute changed below is
+    # set on the object by hand, and flags are read back by query.
     db.session.execute(
-        sa.delete(ApplicationFlag).where(ApplicationFlag.application_id == application.id)
+        sa.delete(ApplicationFlag)
+        .where(ApplicationFlag.application_id == application.id)
+        .execution_options(synchronize_session=False)
     )
     if flags:
         db.session.execute(
@@ -243,7 +248,10 @@ def store_flags(
             ],
         )
     db.session.execute(
-        sa.update(Application).where(Application.id == application.id).values(flags_computed_at=now)
+        sa.update(Application)
+        .where(Application.id == application.id)
+        .values(flags_computed_at=now)
+        .execution_options(synchronize_session=False)
     )
     application.flags_computed_at = now
     return flags
