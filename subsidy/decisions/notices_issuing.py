@@ -1,8 +1,9 @@
 """Issuing recovery notices and appeal decisions: rendered, logged and stored like decisions.
 
 The callers (the recovery of a breached obligation, the decision on an appeal) hold what the
-letter states; here it becomes content (:mod:`subsidy.decisions.notices`), a PDF rendered before
-``append_entry`` takes the log lock, a ``document_issued`` entry with both hashes, and a
+letter states; here it becomes content (:mod:`subsidy.decisions.notices`), a rendered PDF (a
+recovery notice is prepared before the import takes the log lock, then stored under it), a
+``document_issued`` entry with both hashes, and a
 ``DecisionDocument`` row of kind ``recovery`` or ``appeal`` that ``/verify`` finds by either hash.
 A notice has no decision entry of its own: its row points at its issue entry.
 """
@@ -34,10 +35,17 @@ from subsidy.programs.queries import definition_of
 N = TypeVar("N", notices.RecoveryNotice, notices.AppealDecision)
 
 
-def issue_recovery_notice(
+@dataclasses.dataclass(frozen=True)
+class PreparedNotice:
+    """A letter's content and its rendered PDF, made before the log lock is taken."""
+
+    content: notices.Notice
+    pdf: bytes
+
+
+def prepare_recovery_notice(
     *,
     application: Application,
-    case_id: int,
     obligation: str,
     months: int,
     ends_on: date,
@@ -49,9 +57,9 @@ def issue_recovery_notice(
     paid_on: date,
     amount: Decimal,
     due_on: date,
-    actor: str,
-) -> DecisionDocument:
-    """Store and log the notice that recovery case ``case_id`` asks ``amount`` back."""
+) -> PreparedNotice:
+    """The notice asking ``amount`` back, rendered. Its number counts the application's earlier
+    notices: only an animals import issues them, and imports of a kind run one at a time."""
     approval = newest_document(application.id, "decision")
     content = notices.RecoveryNotice(
         number=f"{application.number}-R{document_count(application.id, 'recovery') + 1}",
@@ -74,10 +82,17 @@ def issue_recovery_notice(
         verify_url="",
     )
     content = _with_verify_url(content)
+    return PreparedNotice(content, notices.render_recovery_notice(content))
+
+
+def store_recovery_notice(
+    *, application: Application, notice: PreparedNotice, case_id: int, actor: str
+) -> DecisionDocument:
+    """Store and log the prepared notice of recovery case ``case_id``."""
     return _issue(
         application,
-        content,
-        notices.render_recovery_notice(content),
+        notice.content,
+        notice.pdf,
         kind="recovery",
         outcome="recovery",
         link={"recovery": case_id},

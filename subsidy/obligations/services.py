@@ -2,15 +2,18 @@
 
 ``check_after_import`` runs inside the import's transaction (connected by the app factory, see
 ``subsidy.registry.services.after_import``): the snapshot and the cases it opens commit together
-or not at all, so no breach is lost between them. One query finds, among the paid applications
-whose ``keep_animals`` obligation still ran on the extract's date, the claimed animals the new
-snapshot no longer lists under the applicant (or, for a cooperative, a member); the arithmetic
-is pure (:mod:`subsidy.eligibility.obligations`).
+or not at all, so no breach is lost between them. The breaches are found and their notices
+rendered before the import takes the log lock; only the writes run under it. One query finds,
+among the paid applications whose ``keep_animals`` obligation still ran on the extract's date,
+the claimed animals the new snapshot no longer lists under the applicant (or, for a cooperative,
+a member); the arithmetic is pure (:mod:`subsidy.eligibility.obligations`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -25,8 +28,17 @@ from subsidy.audit.actions import Action
 from subsidy.audit.services import Entry, append_entries, append_entry, lock_log
 from subsidy.clock import today
 from subsidy.db import utcnow
-from subsidy.decisions.notices_issuing import issue_recovery_notice
-from subsidy.eligibility.obligations import add_months, keep_animals_breach, keep_animals_ends_on
+from subsidy.decisions.notices_issuing import (
+    PreparedNotice,
+    prepare_recovery_notice,
+    store_recovery_notice,
+)
+from subsidy.eligibility.obligations import (
+    Breach,
+    add_months,
+    keep_animals_breach,
+    keep_animals_ends_on,
+)
 from subsidy.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from subsidy.extensions import db
 from subsidy.obligations.models import CaseStatus, RecoveryCase, Repayment
@@ -37,10 +49,14 @@ from subsidy.registry.models import AnimalRecord, RegistrySnapshot
 ANIMAL_PREFIX = "animal:"
 
 
-def check_after_import(*, snapshot: RegistrySnapshot, actor: str) -> list[RecoveryCase]:
+def check_after_import(
+    *, snapshot: RegistrySnapshot, actor: str
+) -> Callable[[], list[RecoveryCase]] | None:
+    """The import's listener: prepares before its entry, opens the cases after it."""
     if snapshot.kind != "animals":
-        return []
-    return check_obligations(snapshot=snapshot, actor=actor)
+        return None
+    openings = prepare_cases(snapshot)
+    return lambda: open_cases(openings, snapshot=snapshot, actor=actor)
 
 
 def _keep_animals_versions() -> dict[int, int]:
@@ -131,9 +147,22 @@ def _covered(application_ids: list[int]) -> dict[int, set[str]]:
     return found
 
 
-def check_obligations(*, snapshot: RegistrySnapshot, actor: str) -> list[RecoveryCase]:
-    """Open one case per application whose claimed animals left before its obligation ended,
-    for the animals no earlier case recovers; the same extract again opens none."""
+@dataclass(frozen=True)
+class _Opening:
+    """A case to open, found and its notice rendered before the log lock."""
+
+    application: Application
+    breach: Breach
+    due_on: date
+    notice: PreparedNotice
+
+
+def prepare_cases(snapshot: RegistrySnapshot) -> list[_Opening]:
+    """Find the breaches ``snapshot`` shows and render their notices; writes nothing. The query
+    over the extract and the PDFs take seconds at scale, so they run before the log lock that
+    every other writer waits for. The applications read cannot change meanwhile in a way that
+    matters: a paid application stays paid, and only an import of animals (one at a time)
+    opens cases."""
     versions = _keep_animals_versions()
     if not versions:
         return []
@@ -142,8 +171,7 @@ def check_obligations(*, snapshot: RegistrySnapshot, actor: str) -> list[Recover
         return []
     ids = sorted(missing)
     claimed, covered = _claimed(ids), _covered(ids)
-    lock_log(db.session)
-    opened = []
+    openings = []
     for application in db.session.execute(
         sa.select(Application).where(Application.id.in_(ids)).order_by(Application.id)
     ).scalars():
@@ -160,13 +188,44 @@ def check_obligations(*, snapshot: RegistrySnapshot, actor: str) -> list[Recover
         )
         if breach is None or application.payment_amount is None:
             continue
-        opened.append(_open_case(application, snapshot, breach, months, actor))
-    return opened
+        recovery_days = definition_of(application.program_version).recovery_days
+        due_on = date.fromordinal(today().toordinal() + recovery_days)
+        notice = prepare_recovery_notice(
+            application=application,
+            obligation="keep_animals",
+            months=months,
+            ends_on=keep_animals_ends_on(application.paid_on, months),
+            extract_as_of=snapshot.as_of,
+            snapshot_id=snapshot.id,
+            animals=breach.left,
+            claimed_count=breach.claimed,
+            paid_amount=application.payment_amount,
+            paid_on=application.paid_on,
+            amount=breach.amount,
+            due_on=due_on,
+        )
+        openings.append(_Opening(application, breach, due_on, notice))
+    return openings
 
 
-def _open_case(application, snapshot, breach, months, actor) -> RecoveryCase:
-    definition = definition_of(application.program_version)
-    day = today()
+def open_cases(
+    openings: list[_Opening], *, snapshot: RegistrySnapshot, actor: str
+) -> list[RecoveryCase]:
+    """Open the prepared cases, each with its entries and notice, under the log lock."""
+    if not openings:
+        return []
+    lock_log(db.session)
+    return [_open_case(opening, snapshot, actor) for opening in openings]
+
+
+def check_obligations(*, snapshot: RegistrySnapshot, actor: str) -> list[RecoveryCase]:
+    """Open one case per application whose claimed animals left before its obligation ended,
+    for the animals no earlier case recovers; the same extract again opens none."""
+    return open_cases(prepare_cases(snapshot), snapshot=snapshot, actor=actor)
+
+
+def _open_case(opening: _Opening, snapshot: RegistrySnapshot, actor: str) -> RecoveryCase:
+    application, breach = opening.application, opening.breach
     case = RecoveryCase(
         application_id=application.id,
         snapshot_id=snapshot.id,
@@ -177,7 +236,7 @@ def _open_case(application, snapshot, breach, months, actor) -> RecoveryCase:
         amount=breach.amount,
         repaid_amount=Decimal("0"),
         opened_at=utcnow(),
-        due_on=date.fromordinal(day.toordinal() + definition.recovery_days),
+        due_on=opening.due_on,
         status=CaseStatus.OPEN,
     )
     db.session.add(case)
@@ -197,21 +256,8 @@ def _open_case(application, snapshot, breach, months, actor) -> RecoveryCase:
             "due_on": case.due_on.isoformat(),
         },
     )
-    notice = issue_recovery_notice(
-        application=application,
-        case_id=case.id,
-        obligation="keep_animals",
-        months=months,
-        ends_on=keep_animals_ends_on(application.paid_on, months),
-        extract_as_of=snapshot.as_of,
-        snapshot_id=snapshot.id,
-        animals=breach.left,
-        claimed_count=breach.claimed,
-        paid_amount=case.paid_amount,
-        paid_on=application.paid_on,
-        amount=case.amount,
-        due_on=case.due_on,
-        actor=actor,
+    notice = store_recovery_notice(
+        application=application, notice=opening.notice, case_id=case.id, actor=actor
     )
     case.notice_document_id = notice.id
     db.session.flush()

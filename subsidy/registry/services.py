@@ -83,10 +83,13 @@ SHRINK_LIMIT = 0.5
 _AFTER_IMPORT = "subsidy.registry.after_import"
 
 
-def after_import(app: Flask, listener: Callable[..., object]) -> None:
-    """Have ``listener(snapshot=..., actor=...)`` run after every import, in the import's own
-    transaction (so what it writes commits with the snapshot, or neither does). The registry
-    sits below the features that watch it (obligations): the app factory connects them."""
+def after_import(app: Flask, listener: Callable[..., Callable[[], object] | None]) -> None:
+    """Have ``listener(snapshot=..., actor=...)`` run on every import, in the import's own
+    transaction (so what it writes commits with the snapshot, or neither does). It is called
+    once the rows are stored, before the log lock, to read and prepare; what it returns, if
+    anything, is called after the import's entry, under the lock, to write (its entries then
+    follow the import's in the log). The registry sits below the features that watch it
+    (obligations): the app factory connects them."""
     app.extensions.setdefault(_AFTER_IMPORT, []).append(listener)
 
 
@@ -182,6 +185,10 @@ def import_extract(
     snapshot.row_count = count
     snapshot.source_sha256 = source_sha256 if isinstance(source_sha256, str) else source_sha256()
     db.session.flush()
+    writers = [
+        listener(snapshot=snapshot, actor=actor)
+        for listener in current_app.extensions.get(_AFTER_IMPORT, ())
+    ]
     lock_log(db.session)
     append_entry(
         actor=actor,
@@ -194,6 +201,7 @@ def import_extract(
             "as_of": as_of.isoformat(),
         },
     )
-    for listener in current_app.extensions.get(_AFTER_IMPORT, ()):
-        listener(snapshot=snapshot, actor=actor)
+    for write in writers:
+        if write is not None:
+            write()
     return snapshot

@@ -13,7 +13,11 @@ import sqlalchemy as sa
 
 from subsidy.audit.models import AuditEntry
 from subsidy.decisions.notices import standard_consequence
-from subsidy.decisions.notices_issuing import issue_appeal_decision, issue_recovery_notice
+from subsidy.decisions.notices_issuing import (
+    issue_appeal_decision,
+    prepare_recovery_notice,
+    store_recovery_notice,
+)
 from subsidy.decisions.queries import document_count, latest_document, newest_document
 from subsidy.eligibility.obligations import recovery_amount
 from subsidy.extensions import db
@@ -47,7 +51,12 @@ def _notice(application, **changes):
         "due_on": date(2026, 7, 15),
         "actor": "system",
     }
-    return issue_recovery_notice(**{**values, **changes})
+    values = {**values, **changes}
+    case_id, actor = values.pop("case_id"), values.pop("actor")
+    notice = prepare_recovery_notice(**values)
+    return store_recovery_notice(
+        application=application, notice=notice, case_id=case_id, actor=actor
+    )
 
 
 def _appeal(application, official, **changes):

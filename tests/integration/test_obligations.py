@@ -132,6 +132,36 @@ def test_claimed_animals_gone_open_one_case_pro_rata(paid):
     assert json.loads(bytes(opened))["data"]["amount"] == "3000.00"
 
 
+def test_breaches_are_found_and_rendered_before_the_log_lock_and_logged_after_the_import(
+    paid, monkeypatch
+):
+    """The query over the extract and the notices' PDFs take seconds at scale: every other
+    writer waits for the log lock, so they run before it; the cases' entries follow the
+    import's (on SQLite the one writer holds the database anyway, and nothing is asserted)."""
+    from subsidy.audit.services import holds_log_lock
+    from subsidy.decisions import notices_issuing
+
+    rendered_under_lock = []
+    prepare = notices_issuing.prepare_recovery_notice
+
+    def watched(**kwargs):
+        rendered_under_lock.append(holds_log_lock(db.session))
+        return prepare(**kwargs)
+
+    monkeypatch.setattr(services, "prepare_recovery_notice", watched)
+    db.session.commit()  # the import begins a transaction of its own, as the command's does
+    rows, claimed = paid["rows"], paid["claimed"]
+    before = db.session.scalar(sa.select(sa.func.max(AuditEntry.entry_index)))
+    later_extract([row for row in rows if row[1] != claimed[0]], date(2026, 9, 1))
+    assert rendered_under_lock == [False]
+    actions = db.session.execute(
+        sa.select(AuditEntry.action)
+        .where(AuditEntry.entry_index > before)
+        .order_by(AuditEntry.entry_index)
+    ).scalars()
+    assert list(actions) == ["registry_imported", "recovery_opened", "document_issued"]
+
+
 def test_the_same_extract_again_opens_no_case(paid):
     rows, claimed = paid["rows"], paid["claimed"]
     kept = [row for row in rows if row[1] != claimed[0]]
