@@ -12,6 +12,7 @@ Either way an appeal decision document is issued.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -59,10 +60,21 @@ class Appealable:
     document_id: int | None
     document_number: str | None
     recovery: RecoveryCase | None = None
+    stated_until: date | None = None  # the last day the letter itself states, if it does
 
     @property
     def last_day(self) -> date:
-        return add_months(self.issued_on, APPEAL_MONTHS)
+        """The last day the letter states (so the service and the paper agree by construction),
+        else three months after the issue."""
+        return self.stated_until or add_months(self.issued_on, APPEAL_MONTHS)
+
+
+def _stated_until(document: DecisionDocument | None) -> date | None:
+    """``appeal_until`` of a letter's content (decision letters from format 3, notices)."""
+    if document is None:
+        return None
+    stated = json.loads(document.content).get("appeal_until")
+    return date.fromisoformat(stated) if stated else None
 
 
 def _day(moment) -> date:
@@ -80,6 +92,7 @@ def appealable_application(application: Application) -> Appealable:
             issued,
             letter.id if letter else None,
             letter.number if letter else None,
+            stated_until=_stated_until(letter),
         )
     if application.status is Status.INELIGIBLE:
         return Appealable(
@@ -115,6 +128,7 @@ def appealable_recovery(case: RecoveryCase) -> Appealable:
         case.notice_document_id,
         notice.number if notice else None,
         recovery=case,
+        stated_until=_stated_until(notice),
     )
 
 

@@ -276,6 +276,20 @@ def rejected(app):
     }
 
 
+def test_the_window_ends_on_the_day_the_letter_states(paid, rejected):
+    """The service and the paper agree by construction: the last day is the one the letter
+    states, even when the service's day (pinned here) is not the day of the issue's clock."""
+    from subsidy.decisions.queries import latest_document
+
+    letter = latest_document(rejected["middle"].id)
+    stated = date.fromisoformat(json.loads(letter.content)["appeal_until"])
+    assert appeals.appealable_application(rejected["middle"]).last_day == stated
+    case = _case(paid)
+    notice = db.session.get(DecisionDocument, case.notice_document_id)
+    stated = date.fromisoformat(json.loads(notice.content)["appeal_until"])
+    assert appeals.appealable_recovery(case).last_day == stated == date(2026, 9, 15)
+
+
 def test_a_granted_appeal_returns_the_application_to_its_place_in_the_queue(rejected):
     middle = rejected["middle"]
     appeal = appeals.file_appeal(
