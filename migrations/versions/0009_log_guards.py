@@ -68,7 +68,7 @@ BEGIN
     IF entry->'action' IS DISTINCT FROM to_jsonb(NEW.action)
         OR entry->'actor' IS DISTINCT FROM to_jsonb(NEW.actor)
         OR entry->'subject' IS DISTINCT FROM to_jsonb(NEW.subject) THEN
-        RAISE EXCEPTION 'audit_entries: the action, actor or subject of index % is not hashed so',
+        RAISE EXCEPTION 'audit_entries: index % states another action, actor or subject',
             NEW.entry_index USING ERRCODE = 'integrity_constraint_violation';
     END IF;
     IF jsonb_typeof(entry->'timestamp') IS DISTINCT FROM 'string'
