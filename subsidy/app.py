@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)  # the JSON API authenticates with bearer tokens, not cookies
 
     from subsidy.accounts import views as account_views
+    from subsidy.audit import log_http
     from subsidy.web import (
         appeals,
         audit_pages,
@@ -116,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
         payments.bp,
         recoveries.bp,
         appeals.bp,
+        log_http.bp,
     ):
         app.register_blueprint(page_blueprint)
 

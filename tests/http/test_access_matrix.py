@@ -114,6 +114,8 @@ MATRIX = {
     ("GET", "/api/v1/audit/public-key"): PUBLIC,
     ("GET", "/api/v1/audit/proofs/inclusion"): PUBLIC,
     ("GET", "/api/v1/audit/proofs/consistency"): PUBLIC,
+    # --- the log as tlog-tiles --------------------------------------------------------------
+    ("GET", "/log/tile/<path:rest>"): PUBLIC,
     # --- pages ---------------------------------------------------------------------------
     ("GET", "/"): PUBLIC,
     ("GET", "/login"): PUBLIC,
@@ -248,6 +250,7 @@ def _url(rule: str, world) -> str:
     url = url.replace("<string:code>", "TEST-HEADS-2026")
     url = url.replace(RUN, str(world["run"].id))
     url = url.replace(CASE, str(world["case"])).replace(APPEAL, str(world["appeal"]))
+    url = url.replace("<path:rest>", "0/000.p/1")  # the first leaf hash: any log has it
     queries = {
         "/api/v1/audit/proofs/inclusion": "?index=0&tree_size=1",
         "/api/v1/audit/proofs/consistency": "?first=1&second=2",
