@@ -10,14 +10,24 @@ from flask.cli import FlaskGroup
 def register_cli(app) -> None:
     from subsidy.accounts.cli import users
     from subsidy.applicants.cli import applicants
-    from subsidy.audit.cli import audit
+    from subsidy.audit.cli import audit, worker
     from subsidy.demo.cli import seed_demo
     from subsidy.districts.cli import districts
     from subsidy.payments.cli import payments
     from subsidy.programs.cli import programs
     from subsidy.registry.cli import registry
 
-    for command in (users, applicants, audit, districts, payments, programs, registry, seed_demo):
+    for command in (
+        users,
+        applicants,
+        audit,
+        districts,
+        payments,
+        programs,
+        registry,
+        seed_demo,
+        worker,
+    ):
         app.cli.add_command(command)
 
     from flask_migrate.cli import db as db_commands

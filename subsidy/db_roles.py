@@ -18,6 +18,8 @@ APPEND_ONLY_TABLES = (
     "audit_entries",
     "audit_nodes",
     "audit_checkpoints",
+    "audit_checkpoint_notes",
+    "audit_cosignatures",
     "program_versions",
     "decision_documents",
     "payment_tranches",

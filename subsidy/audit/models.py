@@ -49,6 +49,7 @@ class AuditCheckpoint(Base):
     signature: Mapped[bytes] = mapped_column(sa.LargeBinary(64), nullable=False)
 
     def as_dict(self) -> dict:
+        """The JSON checkpoint (``/api/v1/audit/checkpoints``): its own signature only."""
         return {
             "tree_size": self.tree_size,
             "root_hash": self.root_hash.hex(),
@@ -56,3 +57,34 @@ class AuditCheckpoint(Base):
             "key_id": self.key_id,
             "signature": base64.b64encode(self.signature).decode("ascii"),
         }
+
+
+class AuditCheckpointNote(Base):
+    """A checkpoint as a C2SP signed note (tlog-checkpoint): the Ed25519 signature over
+    ``origin\nsize\nbase64(root)\n`` under the log's origin at the time of signing."""
+
+    __tablename__ = "audit_checkpoint_notes"
+
+    tree_size: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    origin: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    signature: Mapped[bytes] = mapped_column(sa.LargeBinary(64), nullable=False)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class AuditCosignature(Base):
+    """A witness's cosignature (C2SP tlog-cosignature, cosignature/v1) of a checkpoint's note,
+    stored once it verified under the witness's configured key; served with the checkpoint."""
+
+    __tablename__ = "audit_cosignatures"
+
+    tree_size: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    origin: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    witness: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    key_id: Mapped[bytes] = mapped_column(sa.LargeBinary(4), primary_key=True)
+    timestamp: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    signature: Mapped[bytes] = mapped_column(sa.LargeBinary(64), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        sa.Index("ix_audit_cosignatures_witness", "origin", "witness", "key_id", "tree_size"),
+    )

@@ -6,8 +6,8 @@ import json
 
 import sqlalchemy as sa
 
-from subsidy.audit import merkle
-from subsidy.audit.models import AuditCheckpoint, AuditEntry
+from subsidy.audit import merkle, note
+from subsidy.audit.models import AuditCheckpoint, AuditCheckpointNote, AuditCosignature, AuditEntry
 from subsidy.audit.services import fetch_nodes, latest_checkpoint_row, load_compact_range, log_size
 from subsidy.errors import NotFound, ValidationFailed
 from subsidy.extensions import db
@@ -117,3 +117,105 @@ def checkpoint_at(tree_size: int) -> dict | None:
 def root_at(tree_size: int) -> bytes:
     """The root hash of the first ``tree_size`` entries, from the stored subtree hashes."""
     return load_compact_range(db.session, tree_size).root()
+
+
+# --- the log in C2SP formats ----------------------------------------------------------------
+
+
+def _note_bytes(noted: AuditCheckpointNote, root: bytes) -> bytes:
+    """The signed note of a checkpoint: its text, the log's signature, then every cosignature
+    stored for it (each verified under its witness's key when it was received)."""
+    from subsidy.audit.signing import signing_key
+
+    body = note.checkpoint_body(noted.origin, noted.tree_size, root)
+    log_key = note.verifier_for(noted.origin, note.ED25519, signing_key().public_key)
+    signatures = [note.Signature(noted.origin, log_key.key_id, bytes(noted.signature))]
+    cosignatures = db.session.execute(
+        sa.select(AuditCosignature)
+        .where(
+            AuditCosignature.tree_size == noted.tree_size,
+            AuditCosignature.origin == noted.origin,
+        )
+        .order_by(AuditCosignature.witness, AuditCosignature.key_id)
+    ).scalars()
+    for row in cosignatures:
+        stamped = row.timestamp.to_bytes(8, "big") + bytes(row.signature)
+        signatures.append(note.Signature(row.witness, bytes(row.key_id), stamped))
+    return note.format_note(body, signatures)
+
+
+def checkpoint_note(tree_size: int, origin: str) -> bytes | None:
+    """The checkpoint of ``tree_size`` as a signed note under ``origin``, if it was signed so."""
+    row = db.session.execute(
+        sa.select(AuditCheckpointNote, AuditCheckpoint.root_hash)
+        .join(AuditCheckpoint, AuditCheckpoint.tree_size == AuditCheckpointNote.tree_size)
+        .where(AuditCheckpointNote.tree_size == tree_size, AuditCheckpointNote.origin == origin)
+    ).first()
+    return None if row is None else _note_bytes(row[0], bytes(row[1]))
+
+
+def served_checkpoint_size(origin: str, witnesses, quorum: int) -> int | None:
+    """The size of the checkpoint ``/log/checkpoint`` serves: the newest one signed as a note
+    under ``origin`` that a quorum of the configured witnesses cosigned (with no witnesses or
+    a quorum of 0: the newest signed one). Until one reaches the quorum, the newest signed one,
+    with the cosignatures it has: a client that asks for a quorum then refuses it, rightly."""
+    newest = db.session.execute(
+        sa.select(sa.func.max(AuditCheckpointNote.tree_size)).where(
+            AuditCheckpointNote.origin == origin
+        )
+    ).scalar_one()
+    if newest is None or not witnesses or quorum == 0:
+        return newest
+    names = [(w.name, w.verifier.key_id) for w in witnesses]
+    counted = (
+        sa.select(AuditCosignature.tree_size)
+        .where(
+            AuditCosignature.origin == origin,
+            sa.tuple_(AuditCosignature.witness, AuditCosignature.key_id).in_(names),
+        )
+        .group_by(AuditCosignature.tree_size)
+        .having(sa.func.count() >= quorum)
+        .order_by(AuditCosignature.tree_size.desc())
+        .limit(1)
+    )
+    witnessed = db.session.execute(counted).scalar_one_or_none()
+    return newest if witnessed is None else witnessed
+
+
+def last_cosigned_size(origin: str, witness) -> int:
+    """The largest checkpoint ``witness`` cosigned for ``origin`` as far as this log stored it
+    (0 if none): the old size to ask it from (it answers 409 with its own if it knows better)."""
+    size = db.session.execute(
+        sa.select(sa.func.max(AuditCosignature.tree_size)).where(
+            AuditCosignature.origin == origin,
+            AuditCosignature.witness == witness.name,
+            AuditCosignature.key_id == witness.verifier.key_id,
+        )
+    ).scalar_one()
+    return 0 if size is None else size
+
+
+def consistency_hashes(first: int, second: int) -> list[bytes]:
+    """The RFC 6962 consistency proof between two sizes, from the stored subtree hashes (an
+    empty one from size 0, as tlog-witness wants)."""
+    if first == 0 or first == second:
+        return []
+    ranges = merkle.consistency_proof_ranges(first, second)
+    nodes = fetch_nodes(db.session, merkle.nodes_needed(ranges))
+    return merkle.consistency_proof(first, second, lambda lv, ix: nodes[(lv, ix)])
+
+
+def newest_note_size(origin: str) -> int | None:
+    return db.session.execute(
+        sa.select(sa.func.max(AuditCheckpointNote.tree_size)).where(
+            AuditCheckpointNote.origin == origin
+        )
+    ).scalar_one()
+
+
+def cosigners_of(tree_size: int, origin: str) -> int:
+    return db.session.execute(
+        sa.select(sa.func.count()).where(
+            AuditCosignature.tree_size == tree_size, AuditCosignature.origin == origin
+        )
+    ).scalar_one()

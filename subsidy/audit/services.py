@@ -13,11 +13,12 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session, scoped_session
 
-from subsidy.audit import checkpoints, merkle
+from subsidy.audit import checkpoints, merkle, note
 from subsidy.audit.actions import Action
 from subsidy.audit.canonical import canonical_bytes
-from subsidy.audit.models import AuditCheckpoint, AuditEntry, AuditNode
-from subsidy.audit.signing import signing_key
+from subsidy.audit.models import AuditCheckpoint, AuditCheckpointNote, AuditEntry, AuditNode
+from subsidy.audit.signing import log_origin, signing_key
+from subsidy.db import utcnow
 from subsidy.errors import Conflict
 from subsidy.extensions import db
 
@@ -224,7 +225,40 @@ def _store_checkpoint(session: Session, size: int, root: bytes) -> AuditCheckpoi
     )
     session.add(row)
     session.flush()
+    _sign_note(session, row, origin=log_origin())
     return row
+
+
+def _sign_note(session: Session, row: AuditCheckpoint, *, origin: str) -> AuditCheckpointNote:
+    """The checkpoint as a C2SP signed note under ``origin`` (tlog-checkpoint): the same key,
+    the text ``origin\nsize\nbase64(root)\n``."""
+    body = note.checkpoint_body(origin, row.tree_size, bytes(row.root_hash))
+    signed = note.sign_note(signing_key().private_key, origin, body)
+    noted = AuditCheckpointNote(
+        tree_size=row.tree_size, origin=origin, signature=signed.signature, signed_at=utcnow()
+    )
+    session.add(noted)
+    session.flush()
+    return noted
+
+
+def note_checkpoint() -> AuditCheckpointNote:
+    """The latest checkpoint of the current tree as a signed note under the log's origin: a new
+    checkpoint if the log grew, else the latest one, signed as a note now if it never was under
+    this origin (a checkpoint from before the log spoke C2SP, or before the origin changed)."""
+    session = db.session
+    create_checkpoint()
+    row = latest_checkpoint_row(session)
+    assert row is not None
+    origin = log_origin()
+    noted = session.get(AuditCheckpointNote, (row.tree_size, origin))
+    if noted is not None:
+        return noted
+    # Signed again under a new name: its root must still be the one the nodes give.
+    root = load_compact_range(session, row.tree_size).root()
+    if root != bytes(row.root_hash):
+        raise Conflict(f"the checkpoint at {row.tree_size} does not sign the log's root")
+    return _sign_note(session, row, origin=origin)
 
 
 def _require_consistent(session: Session, previous: AuditCheckpoint, size: int, root: bytes):

@@ -9,7 +9,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import Flask, current_app
 
-from subsidy.audit import checkpoints
+from subsidy.audit import checkpoints, note
 from subsidy.config import write_once
 
 
@@ -45,3 +45,16 @@ def init_signing_key(app: Flask) -> None:
 
 def signing_key() -> SigningKey:
     return current_app.extensions["subsidy.signing_key"]
+
+
+def log_origin() -> str:
+    """The log's C2SP origin (and note key name): ``SUBSIDY_LOG_ORIGIN``, else the public URL's
+    host with ``/log``. Read when signing, as the public URL may be set by ``subsidy run``."""
+    from subsidy.audit.witnesses import default_origin
+
+    return current_app.config.get("LOG_ORIGIN") or default_origin(current_app.config["PUBLIC_URL"])
+
+
+def log_verifier() -> note.Verifier:
+    """The log's note key: what ``/log/vkey`` publishes."""
+    return note.verifier_for(log_origin(), note.ED25519, signing_key().public_key)
