@@ -92,19 +92,6 @@ def _proxy_count(text: str) -> int:
     return int(text)
 
 
-def _check_witnesses(settings: dict) -> None:
-    """Parse the witnesses and the quorum once: a typo stops the service at start."""
-    from subsidy.audit.witnesses import check_origin, parse_quorum, parse_witnesses
-
-    if settings["LOG_ORIGIN"]:
-        check_origin(settings["LOG_ORIGIN"])
-    if isinstance(settings["WITNESSES"], str):
-        settings["WITNESSES"] = parse_witnesses(settings["WITNESSES"])
-    quorum = settings["WITNESS_QUORUM"]
-    if not isinstance(quorum, int):
-        settings["WITNESS_QUORUM"] = parse_quorum(quorum, len(settings["WITNESSES"]))
-
-
 def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Collect the settings for one app: class defaults, then environment, then overrides."""
     env_name = os.environ.get("SUBSIDY_ENV", "development")
@@ -130,7 +117,7 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
     # The owner's URL for `subsidy db upgrade` and `subsidy db grant-app-role`; None: the same
     # as the app's. Overriding the app's database (tests) also drops an inherited owner URL,
     # so that migrations never run against another database than the app's.
-    # The log's C2SP identity and witnesses (subsidy.audit.witnesses); checked below.
+    # The log's C2SP identity and witnesses, parsed and checked by subsidy.audit.signing.
     settings["LOG_ORIGIN"] = os.environ.get("SUBSIDY_LOG_ORIGIN") or None
     settings["WITNESSES"] = os.environ.get("SUBSIDY_WITNESSES", "")
     settings["WITNESS_QUORUM"] = os.environ.get("SUBSIDY_WITNESS_QUORUM")
@@ -138,7 +125,6 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
     if "SQLALCHEMY_DATABASE_URI" in overrides:
         settings["MIGRATE_DATABASE_URI"] = None
     settings.update(overrides)
-    _check_witnesses(settings)
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = os.environ.get("SUBSIDY_SECRET_KEY") or _read_or_create_secret(
             instance_path / "secret_key"

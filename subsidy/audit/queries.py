@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from subsidy.audit import merkle, note
 from subsidy.audit.models import AuditCheckpoint, AuditCheckpointNote, AuditCosignature, AuditEntry
 from subsidy.audit.services import fetch_nodes, latest_checkpoint_row, load_compact_range, log_size
-from subsidy.errors import NotFound, ValidationFailed
+from subsidy.errors import Conflict, NotFound, ValidationFailed
 from subsidy.extensions import db
 
 
@@ -219,3 +219,36 @@ def cosigners_of(tree_size: int, origin: str) -> int:
             AuditCosignature.tree_size == tree_size, AuditCosignature.origin == origin
         )
     ).scalar_one()
+
+
+class NotYetCheckpointed(Conflict):
+    code = "not_yet_checkpointed"
+
+
+def tlog_proof(index: int) -> bytes:
+    """A c2sp.org/tlog-proof of entry ``index``: its inclusion proof against the checkpoint
+    ``/log/checkpoint`` serves (witnessed) if that covers it, else the newest signed note that
+    does, with the entry's canonical bytes as the extra data (so that an auditor can hash the
+    leaf and read, say, the PDF's SHA-256 it logged). 409 until a checkpoint covers it."""
+    from flask import current_app
+
+    from subsidy.audit.signing import log_origin
+
+    config, origin = current_app.config, log_origin()
+    entry = db.session.get(AuditEntry, index)
+    if entry is None:
+        raise NotFound(f"no log entry {index}")
+    size = served_checkpoint_size(origin, config["WITNESSES"], config["WITNESS_QUORUM"])
+    if size is None or size <= index:
+        size = newest_note_size(origin)
+    if size is None or size <= index:
+        raise NotYetCheckpointed(
+            f"log entry {index} is not yet in a signed checkpoint; it will be in the next "
+            "one the log publishes"
+        )
+    text = checkpoint_note(size, origin)
+    assert text is not None
+    ranges = merkle.inclusion_proof_ranges(index, size)
+    nodes = fetch_nodes(db.session, merkle.nodes_needed(ranges))
+    path = merkle.inclusion_proof(index, size, lambda lv, ix: nodes[(lv, ix)])
+    return note.render_tlog_proof(index, path, text, extra=bytes(entry.canonical))

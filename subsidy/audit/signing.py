@@ -36,11 +36,28 @@ def load_signing_key(path: Path, *, create: bool) -> SigningKey:
     )
 
 
+def init_log_identity(app: Flask) -> None:
+    """Parse the origin, the witnesses and the quorum once: a typo stops the service at start
+    (ValueError naming the variable), not a publish hours later."""
+    from subsidy.audit.witnesses import check_origin, parse_quorum, parse_witnesses
+
+    config = app.config
+    if config.get("LOG_ORIGIN"):
+        check_origin(config["LOG_ORIGIN"])
+    if isinstance(config.get("WITNESSES", ""), str):
+        config["WITNESSES"] = parse_witnesses(config.get("WITNESSES", ""))
+    if not isinstance(config.get("WITNESS_QUORUM"), int):
+        config["WITNESS_QUORUM"] = parse_quorum(
+            config.get("WITNESS_QUORUM"), len(config["WITNESSES"])
+        )
+
+
 def init_signing_key(app: Flask) -> None:
     path = Path(app.config["SIGNING_KEY_PATH"])
     # An operator-named key must exist; only the default instance key is generated.
     create = "SUBSIDY_SIGNING_KEY" not in os.environ or app.config.get("TESTING", False)
     app.extensions["subsidy.signing_key"] = load_signing_key(path, create=create)
+    init_log_identity(app)
 
 
 def signing_key() -> SigningKey:

@@ -7,7 +7,7 @@ from subsidy.api_docs import Blueprint
 from subsidy.applications.queries import application_view, visible_application
 from subsidy.applications.schemas import ApplicationSchema
 from subsidy.decisions import services
-from subsidy.decisions.http import pdf_response, uploaded_sha256
+from subsidy.decisions.http import pdf_response, tlog_proof_response, uploaded_sha256
 from subsidy.decisions.queries import latest_document, parse_sha256, verification
 from subsidy.decisions.schemas import (
     ApproveSchema,
@@ -83,3 +83,18 @@ def decision_pdf(application_id):
     if document is None:
         raise NotFound("no decision document has been issued for this application")
     return pdf_response(document)
+
+
+@decisions_blp.route("/<int(max=2147483647):application_id>/decision.tlog-proof", methods=["GET"])
+@roles(Role.APPLICANT, Role.OFFICIAL, Role.AUDITOR)
+@decisions_blp.response(200, {"type": "string"}, content_type="text/plain")
+@decisions_blp.alt_response(409, response="CONFLICT")  # no signed checkpoint covers it yet
+def decision_tlog_proof(application_id):
+    """A C2SP tlog-proof (c2sp.org/tlog-proof@v1) that the log holds the entry issuing the
+    decision document: its inclusion proof against a signed, witnessed checkpoint, the entry's
+    bytes as the extra data. 409 until a checkpoint covers the entry."""
+    application = visible_application(application_id, api_user())
+    document = latest_document(application.id)
+    if document is None:
+        raise NotFound("no decision document has been issued for this application")
+    return tlog_proof_response(document)

@@ -34,3 +34,14 @@ def pdf_response(document) -> Response:
     response.headers["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
     response.headers["X-Content-SHA256"] = document.pdf_sha256
     return response
+
+
+def tlog_proof_response(document) -> Response:
+    """The c2sp.org/tlog-proof that the log holds the entry issuing ``document`` (its PDF's and
+    content's SHA-256), to check offline with the log's verifier key."""
+    from subsidy.audit.queries import tlog_proof
+
+    response = Response(tlog_proof(document.issued_log_index), mimetype="text/plain")
+    response.headers["Content-Disposition"] = f'attachment; filename="{document.number}.tlog-proof"'
+    response.headers["Cache-Control"] = "no-store"  # a later proof may carry more cosignatures
+    return response

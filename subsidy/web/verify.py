@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from subsidy.access import public
-from subsidy.decisions.http import uploaded_sha256
-from subsidy.decisions.queries import parse_sha256, verification
+from subsidy.decisions.http import tlog_proof_response, uploaded_sha256
+from subsidy.decisions.queries import find_document, parse_sha256, verification
 from subsidy.errors import DomainError
 from subsidy.extensions import limiter
 from subsidy.web.labels import OUTCOME_LABELS as OUTCOMES
@@ -44,3 +44,14 @@ def verify_page():
         statuses=STATUSES,
         label=label,
     ), status
+
+
+@bp.route("/verify/<sha256>.tlog-proof")
+@public
+@limiter.limit("60 per minute")
+def tlog_proof(sha256):
+    """The tlog-proof of the document with this PDF or content SHA-256 (the log is public)."""
+    document = find_document(parse_sha256(sha256))
+    if document is None:
+        abort(404)
+    return tlog_proof_response(document)

@@ -34,7 +34,7 @@ from subsidy.applications.states import Status, statuses_allowing
 from subsidy.audit.queries import history_of
 from subsidy.clock import today
 from subsidy.decisions import services as decisions
-from subsidy.decisions.http import pdf_response
+from subsidy.decisions.http import pdf_response, tlog_proof_response
 from subsidy.decisions.queries import latest_document
 from subsidy.errors import DomainError, NotFound
 from subsidy.i18n import current_language, localized
@@ -409,6 +409,16 @@ def decision_pdf(application_id):
     if document is None:
         abort(404)
     return pdf_response(document)
+
+
+@bp.route("/applications/<int(max=2147483647):application_id>/decision.tlog-proof")
+@page_roles(*READERS)
+def decision_tlog_proof(application_id):
+    application = _visible(application_id)
+    document = latest_document(application.id)
+    if document is None:
+        abort(404)
+    return tlog_proof_response(document)
 
 
 # --- the applicant's own record --------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 from subsidy.appeals import services as appeals
 from subsidy.audit.services import create_checkpoint
 from subsidy.decisions import services as decisions
+from subsidy.decisions.queries import latest_document
 from subsidy.extensions import db
 from subsidy.payments import services as payments
 from tests.factories import (
@@ -72,6 +73,10 @@ MATRIX = {
     ("GET", "/api/v1/applications/<int(max=2147483647):application_id>/decision.pdf"): _only(
         API_READERS, other=404
     ),
+    (
+        "GET",
+        "/api/v1/applications/<int(max=2147483647):application_id>/decision.tlog-proof",
+    ): _only(API_READERS, other=404),
     ("POST", "/api/v1/applications/<int(max=2147483647):application_id>/approve"): _only(
         ("official",)
     ),
@@ -136,6 +141,10 @@ MATRIX = {
     ("GET", "/applications/<int(max=2147483647):application_id>/decision.pdf"): _only(
         API_READERS, anonymous=302, other=404
     ),
+    ("GET", "/applications/<int(max=2147483647):application_id>/decision.tlog-proof"): _only(
+        API_READERS, anonymous=302, other=404
+    ),
+    ("GET", "/verify/<sha256>.tlog-proof"): PUBLIC,
     ("POST", "/applications/<int(max=2147483647):application_id>/approve"): _only(
         ("official",), anonymous=302
     ),
@@ -244,10 +253,13 @@ def world(app, request):
 
 
 def _url(rule: str, world) -> str:
-    application = world["decided"] if rule.endswith("decision.pdf") else world["pending"]
+    decision = rule.endswith(("decision.pdf", "decision.tlog-proof"))
+    application = world["decided"] if decision else world["pending"]
     url = re.sub(r"<int\([^>]*\):application_id>", str(application.id), rule)
     url = url.replace("<string:iin_bin>", world["farm"].iin_bin)
     url = url.replace("<string:code>", "TEST-HEADS-2026")
+    if "<sha256>" in url:
+        url = url.replace("<sha256>", latest_document(world["decided"].id).pdf_sha256)
     url = url.replace(RUN, str(world["run"].id))
     url = url.replace(CASE, str(world["case"])).replace(APPEAL, str(world["appeal"]))
     url = url.replace("<path:rest>", "0/000.p/1")  # the first leaf hash: any log has it

@@ -5,69 +5,17 @@ the test from the spec (the real ones, in separate processes, are in tests/witne
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import sqlalchemy as sa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from subsidy.audit import merkle, note
+from subsidy.audit import note
 from subsidy.audit.models import AuditCheckpointNote, AuditCosignature
 from subsidy.audit.publish import Answer, publish
 from subsidy.audit.queries import checkpoint_note, served_checkpoint_size, tree_head
 from subsidy.audit.services import append_entry, log_size
 from subsidy.audit.signing import log_origin, log_verifier
-from subsidy.audit.witnesses import Witness
 from subsidy.extensions import db
-
-
-class SpecWitness:
-    """tlog-witness's add-checkpoint, as the spec words it, for one trusted log key."""
-
-    def __init__(self, name: str, log_key: note.Verifier) -> None:
-        self.key = Ed25519PrivateKey.generate()
-        self.verifier = note.verifier_for(name, note.COSIGNATURE_V1, self.key.public_key())
-        self.log_key = log_key
-        self.size, self.root = 0, b""
-        self.requests = 0
-        self.lie = None  # a status to answer instead, or "bad-signature"
-
-    def config(self) -> Witness:
-        return Witness(self.verifier, f"http://{self.verifier.name}")
-
-    def __call__(self, body: bytes) -> Answer:
-        self.requests += 1
-        if isinstance(self.lie, int):
-            return Answer(self.lie, b"no\n")
-        try:
-            old, proof, text = note.parse_add_checkpoint(body)
-        except note.NoteError:
-            return Answer(400, b"malformed\n")
-        try:
-            checked = note.verify_note(text, [self.log_key])
-        except note.NoteError:
-            return Answer(403, b"no trusted signature\n")
-        checkpoint = note.parse_checkpoint(checked.body)
-        if checkpoint.origin != self.log_key.name:
-            return Answer(404, b"unknown origin\n")
-        if old > checkpoint.size:
-            return Answer(400, b"old size is larger\n")
-        if old != self.size:
-            return Answer(409, f"{self.size}\n".encode(), "text/x.tlog.size")
-        if old == checkpoint.size:
-            if checkpoint.root != self.root:
-                return Answer(409, f"{self.size}\n".encode(), "text/x.tlog.size")
-        elif old and not merkle.verify_consistency(
-            old, checkpoint.size, self.root, checkpoint.root, proof
-        ):
-            return Answer(422, b"inconsistent\n")
-        self.size, self.root = checkpoint.size, checkpoint.root
-        signature = note.cosign(self.key, self.verifier.name, checked.body, int(time.time()))
-        if self.lie == "bad-signature":
-            signature = note.Signature(
-                signature.name, signature.key_id, signature.signature[:-1] + b"\x00"
-            )
-        return Answer(200, signature.line(), "text/plain")
+from tests.spec_witness import SpecWitness, posting
 
 
 def _fill(count: int) -> None:
@@ -86,9 +34,7 @@ def witnesses(app):
     app.config["WITNESSES"], app.config["WITNESS_QUORUM"] = (), 0
 
 
-def _post(pair):
-    by_url = {w.config().add_checkpoint_url: w for w in pair}
-    return lambda url, body: by_url[url](body)
+_post = posting
 
 
 def test_a_checkpoint_is_a_signed_note_the_log_key_verifies(app):
