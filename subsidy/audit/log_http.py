@@ -1,14 +1,17 @@
-"""The transparency log as a C2SP tiled log (https://c2sp.org/tlog-tiles) under ``/log``: hash
-tiles and entry bundles, public and cacheable, for any tlog-tiles client to fetch."""
+"""The transparency log as a C2SP tiled log (https://c2sp.org/tlog-tiles) under ``/log``: the
+checkpoint as a signed note with the witnesses' cosignatures, the log's verifier key, hash tiles
+and entry bundles, public and cacheable, for any tlog-tiles client, monitor or witness."""
 
 from __future__ import annotations
 
 import gzip
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from subsidy.access import public
 from subsidy.audit import tile_queries
+from subsidy.audit.queries import checkpoint_note, served_checkpoint_size
+from subsidy.audit.signing import log_origin, log_verifier
 from subsidy.audit.tiles import TilePathError, parse_tile_path
 
 bp = Blueprint("log", __name__, url_prefix="/log")
@@ -23,6 +26,33 @@ FULL_TILE_CACHE = "public, max-age=31536000, immutable"
 PARTIAL_TILE_CACHE = "public, max-age=60"
 # A tile that is not there yet will be: a refusal is not cached.
 REFUSAL_CACHE = "no-store"
+# The checkpoint is mutable: "headers SHOULD prevent caching beyond a few seconds".
+CHECKPOINT_CACHE = "public, max-age=5"
+NOTE = "text/plain; charset=utf-8"
+
+
+@bp.route("/checkpoint", methods=["GET"])
+@public
+def checkpoint() -> Response:
+    """The checkpoint as a signed note (c2sp.org/tlog-checkpoint): the newest one a quorum of
+    the witnesses cosigned (the newest signed one while none has), with every cosignature."""
+    config, origin = current_app.config, log_origin()
+    size = served_checkpoint_size(origin, config["WITNESSES"], config["WITNESS_QUORUM"])
+    text = None if size is None else checkpoint_note(size, origin)
+    if text is None:
+        return _not_found("no checkpoint has been signed yet")
+    response = Response(text, content_type=NOTE)
+    response.headers["Cache-Control"] = CHECKPOINT_CACHE
+    return response
+
+
+@bp.route("/vkey", methods=["GET"])
+@public
+def vkey() -> Response:
+    """The log's verifier key: ``<origin>+<key id>+<base64(0x01 || Ed25519 public key)>``."""
+    response = Response(log_verifier().vkey(), content_type=NOTE)  # exactly the vkey
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @bp.route("/tile/<path:rest>", methods=["GET"], merge_slashes=False)

@@ -120,6 +120,8 @@ MATRIX = {
     ("GET", "/api/v1/audit/proofs/inclusion"): PUBLIC,
     ("GET", "/api/v1/audit/proofs/consistency"): PUBLIC,
     # --- the log as tlog-tiles --------------------------------------------------------------
+    ("GET", "/log/checkpoint"): PUBLIC,
+    ("GET", "/log/vkey"): PUBLIC,
     ("GET", "/log/tile/<path:rest>"): PUBLIC,
     # --- pages ---------------------------------------------------------------------------
     ("GET", "/"): PUBLIC,

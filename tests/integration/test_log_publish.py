@@ -151,3 +151,33 @@ def test_an_old_checkpoint_is_signed_as_a_note_under_a_new_origin(app):
         note.verify_note(text, [log_verifier()])
     finally:
         app.config["LOG_ORIGIN"] = None
+
+
+def test_the_log_serves_its_checkpoint_and_vkey_in_c2sp_form(app, client):
+    import base64
+    import hashlib
+
+    from subsidy.audit.signing import signing_key
+
+    assert client.get("/log/checkpoint").status_code == 404  # nothing signed yet
+    vkey = client.get("/log/vkey")
+    assert vkey.headers["Content-Type"] == "text/plain; charset=utf-8"
+    name, key_id, key = vkey.text.split("+", 2)  # base64 may hold "+" too
+    raw = signing_key().public_key.public_bytes_raw()
+    assert name == "subsidy.test/log" and base64.b64decode(key) == b"\x01" + raw
+    assert key_id == hashlib.sha256(name.encode() + b"\n\x01" + raw).digest()[:4].hex()
+    _fill(3)
+    publish()
+    served = client.get("/log/checkpoint")
+    assert served.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert served.headers["Cache-Control"] == "public, max-age=5"
+    text = served.data.decode()
+    origin, size, root, blank, signature, end = text.split("\n")
+    head = tree_head()
+    assert (origin, int(size), blank, end) == (name, head["tree_size"], "", "")
+    assert base64.b64decode(root).hex() == head["root_hash"]
+    dash, signer, signed = signature.split(" ")
+    assert (dash, signer) == ("\u2014", name)
+    signed = base64.b64decode(signed)
+    assert signed[:4].hex() == key_id
+    signing_key().public_key.verify(signed[4:], f"{origin}\n{size}\n{root}\n".encode())

@@ -1,0 +1,159 @@
+"""Two real witnesses (``python -m subsidy.witness serve``, separate processes) and the log:
+`subsidy audit publish` gets both cosignatures, `/log/checkpoint` serves them and verifies with
+a quorum of 2; after history is rewritten and re-signed with the log's own key (what an owner
+holding the key and the database can do), both witnesses refuse and the quorum fails."""
+
+from __future__ import annotations
+
+import re
+import selectors
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from subsidy.audit import note
+from subsidy.audit.services import append_entry, log_size
+from subsidy.audit.signing import log_verifier
+from subsidy.audit.witnessed import NotWitnessed, verify_witnessed
+from subsidy.audit.witnesses import parse_witnesses
+from subsidy.extensions import db
+
+ROOT = Path(__file__).resolve().parents[2]
+LOG_TABLES = (
+    "audit_entries",
+    "audit_nodes",
+    "audit_checkpoints",
+    "audit_checkpoint_notes",
+    "audit_cosignatures",
+)
+
+
+def _witness(directory: Path, name: str, log_vkey: str):
+    key = directory / "witness.pem"
+    made = subprocess.run(
+        [sys.executable, "-m", "subsidy.witness", "keygen", "--key", str(key), "--name", name],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "subsidy.witness", "serve", "--key", str(key), "--name", name,
+            "--state", str(directory / "state.sqlite"), "--log", log_vkey,
+            "--listen", "127.0.0.1:0",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=(directory / "stderr.log").open("wb"),
+    )  # fmt: skip
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        ready = selector.select(timeout=30)
+    line = process.stdout.readline().decode() if ready else ""
+    if not line.startswith("listening on http://"):
+        process.kill()
+        raise AssertionError(f"the witness did not start: {line!r}")
+    return process, made.stdout.strip(), line.split()[-1]
+
+
+@pytest.fixture
+def witnessed_log(app, tmp_path):
+    for number in range(40):
+        append_entry(actor="test", action="payment", subject=f"application:{number}", data={})
+    db.session.commit()
+    started = [
+        _witness(tmp_path / name, f"{name}.example/w", log_verifier().vkey())
+        for name in ("audit-chamber", "ngo")
+        if (tmp_path / name).mkdir() is None
+    ]
+    lines = "\n".join(f"{vkey} {url}" for _, vkey, url in started)
+    app.config["WITNESSES"] = parse_witnesses(lines)
+    app.config["WITNESS_QUORUM"] = 2
+    try:
+        yield [note.parse_vkey(vkey) for _, vkey, _ in started]
+    finally:
+        app.config["WITNESSES"], app.config["WITNESS_QUORUM"] = (), 0
+        for process, _, _ in started:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _served(client) -> bytes:
+    response = client.get("/log/checkpoint")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    return response.data
+
+
+def _rewrite_history(backend: str, keep: int, count: int) -> None:
+    """The owner switches the guards off, cuts the log back to ``keep`` entries and appends
+    ``count`` others through the service, which signs checkpoints with the log's key."""
+    if backend == "postgresql":
+        for table in LOG_TABLES:
+            db.session.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+    else:
+        names = db.session.execute(
+            sa.text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN :t"
+            ).bindparams(sa.bindparam("t", expanding=True)),
+            {"t": list(LOG_TABLES)},
+        ).scalars()
+        for name in list(names):
+            db.session.execute(sa.text(f"DROP TRIGGER {name}"))
+    db.session.execute(sa.text("DELETE FROM audit_entries WHERE entry_index >= :k"), {"k": keep})
+    # Every subtree hash that covers a removed leaf.
+    db.session.execute(
+        sa.text("DELETE FROM audit_nodes WHERE (node_index + 1) * (1 << level) > :k"),
+        {"k": keep},
+    )
+    for table in ("audit_cosignatures", "audit_checkpoint_notes", "audit_checkpoints"):
+        db.session.execute(sa.text(f"DELETE FROM {table} WHERE tree_size > :k"), {"k": keep})
+    for number in range(count):
+        append_entry(actor="forger", action="payment", subject=f"application:{number}", data={})
+    db.session.commit()
+
+
+def test_both_witnesses_cosign_and_refuse_a_rewritten_history(
+    app, client, runner, witnessed_log, backend
+):
+    published = runner.invoke(args=["audit", "publish"])
+    assert published.exit_code == 0, published.output
+    assert "OK 2 of 2 witnesses cosigned (quorum 2)" in published.output
+    served = _served(client)
+    checked = verify_witnessed(served, log_verifier(), witnessed_log, 2)
+    assert checked.checkpoint.size == log_size(db.session) == 40
+    assert set(checked.cosigned_by) == {"audit-chamber.example/w", "ngo.example/w"}
+    # Growth is cosigned from the size each witness holds.
+    append_entry(actor="test", action="payment", subject="application:99", data={})
+    db.session.commit()
+    again = runner.invoke(args=["audit", "publish"])
+    assert again.exit_code == 0 and "cosigned (from size 40)" in again.output, again.output
+    # History rewritten from entry 20 on, longer than before, every checkpoint re-signed.
+    _rewrite_history(backend, keep=20, count=30)
+    refused = runner.invoke(args=["audit", "publish"])
+    assert refused.exit_code == 1, refused.output
+    assert refused.output.count("ROLLBACK") == 2, refused.output
+    assert "refused the consistency proof (422)" in refused.output
+    assert "FAIL 0 of 2 witnesses cosigned (quorum 2)" in refused.output
+    with pytest.raises(
+        NotWitnessed, match=re.escape("missing: audit-chamber.example/w, ngo.example/w")
+    ):
+        verify_witnessed(_served_newest(client), log_verifier(), witnessed_log, 2)
+
+
+def _served_newest(client) -> bytes:
+    """What /log/checkpoint serves now: the forged tree's newest note (no quorum anywhere)."""
+    return _served(client)
+
+
+def test_the_same_size_with_another_root_is_a_conflict(app, runner, witnessed_log, backend):
+    assert runner.invoke(args=["audit", "publish"]).exit_code == 0
+    _rewrite_history(backend, keep=10, count=30)  # 40 entries again, another root
+    refused = runner.invoke(args=["audit", "publish"])
+    assert refused.exit_code == 1
+    assert refused.output.count("holds a different tree of 40 entries") == 2, refused.output
