@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -22,8 +23,13 @@ SOME_COLUMN = {
     "audit_entries": "actor",
     "audit_nodes": "hash",
     "audit_checkpoints": "key_id",
+    "audit_checkpoint_notes": "signature",
+    "audit_cosignatures": "signature",
     "program_versions": "definition",
     "decision_documents": "content",
+    "payment_tranches": "amount",
+    "payment_status_reports": "sha256",
+    "recovery_repayments": "amount",
 }
 
 
@@ -74,7 +80,10 @@ def restricted_app(roles, tmp_path):
     for _ in range(2):  # idempotent
         result = runner.invoke(args=["db", "grant-app-role", roles.app_role])
         assert result.exit_code == 0, result.output
-        assert "SELECT and INSERT only on audit_checkpoints, audit_entries" in result.output
+        assert (
+            "SELECT and INSERT only on audit_checkpoint_notes, audit_checkpoints, "
+            "audit_cosignatures, audit_entries" in result.output
+        )
     try:
         yield app
     finally:
@@ -113,6 +122,31 @@ def _fill_the_evidence_tables(app) -> None:
     assert approved.status_code == 200, approved.json
     result = app.test_cli_runner().invoke(args=["audit", "checkpoint"])
     assert result.exit_code == 0, result.output
+    with app.app_context():
+        # The money's evidence: a tranche and a bank's report (the recovered application's
+        # payment), a repayment; a witness's cosignature of a published checkpoint.
+        from decimal import Decimal
+
+        from subsidy.audit.publish import publish
+        from subsidy.audit.signing import log_verifier
+        from subsidy.obligations.services import record_repayment
+        from tests.http._obligations import recovery_case
+        from tests.spec_witness import SpecWitness, posting
+
+        _, case = recovery_case(make_applicant("peasant_farm"))
+        record_repayment(
+            case_id=case["id"],
+            amount=Decimal("1.00"),
+            paid_on=date(2026, 6, 15),
+            user=make_user("treasurer"),
+        )
+        db.session.commit()
+        witness = SpecWitness("witness.example/w", log_verifier())
+        app.config["WITNESSES"], app.config["WITNESS_QUORUM"] = (witness.config(),), 1
+        try:
+            assert publish(post=posting([witness])).ok
+        finally:
+            app.config["WITNESSES"], app.config["WITNESS_QUORUM"] = (), 0
 
 
 def test_the_migrations_ran_as_the_owner_and_the_evidence_tables_are_its_own(restricted_app, roles):
