@@ -157,3 +157,27 @@ def test_the_same_size_with_another_root_is_a_conflict(app, runner, witnessed_lo
     refused = runner.invoke(args=["audit", "publish"])
     assert refused.exit_code == 1
     assert refused.output.count("holds a different tree of 40 entries") == 2, refused.output
+
+
+def test_the_worker_publishes_when_the_log_grew_and_not_otherwise(app, runner, witnessed_log):
+    first = runner.invoke(args=["worker", "--once"])
+    assert first.exit_code == 0 and "OK 2 of 2 witnesses cosigned" in first.output, first.output
+    idle = runner.invoke(args=["worker", "--once"])
+    assert idle.exit_code == 0 and idle.output == ""  # nothing new, nothing asked
+    append_entry(actor="test", action="payment", subject="application:7", data={})
+    db.session.commit()
+    grown = runner.invoke(args=["worker", "--once"])
+    assert "cosigned (from size 40)" in grown.output, grown.output
+
+
+def test_a_witness_that_is_down_fails_the_round_and_the_worker_goes_on(app, runner, witnessed_log):
+    from subsidy.audit.witnesses import Witness
+
+    down = Witness(witnessed_log[0], "http://127.0.0.1:9")  # nothing listens on port 9
+    app.config["WITNESSES"] = (down, app.config["WITNESSES"][1])
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output  # the worker reports and carries on
+    assert "audit-chamber.example/w: no answer from http://127.0.0.1:9/add-checkpoint" in (
+        result.output
+    )
+    assert "FAIL 1 of 2 witnesses cosigned (quorum 2)" in result.output
