@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.payment_run
 	$(BIN)/python -m bench.obligations_check
+	$(BIN)/python -m bench.publish
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
