@@ -16,6 +16,12 @@ re-canonicalise). The fast path hashes the entry bytes exactly as they stand in 
 without parsing them: bytes whose leaf hash ends up under a signed root *are* the bytes the
 log committed to, so parsing adds nothing to what the signature proves, and skipping it makes
 the verifier several times faster. ``--strict`` forces the slow path for every line.
+
+The service's ``subsidy audit verify`` feeds the same :class:`LogVerifier` the database rows
+(:meth:`LogVerifier.feed_stored_rows`): besides every leaf it then compares the columns stored
+beside each entry (its time, actor, action and subject) with the hashed entry, and, given a
+:class:`NodeSource`, every stored subtree hash with the one the entries give. An export has
+neither, so this command checks neither.
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ import heapq
 import json
 import sys
 from binascii import hexlify
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from hashlib import sha256
-from itertools import islice
+from itertools import chain, islice, repeat
+from json.encoder import encode_basestring
 from operator import itemgetter
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -47,8 +55,27 @@ _leaf_input = b"\x00".__add__
 _HEAD = b'{"index":%d,"leaf_hash":"%b","entry":{"action":'
 _ENTRY_OFFSET = len(b'{"index":,"leaf_hash":"","entry":') + 64
 _last_two = itemgetter(slice(-2, None))
+_NODE_PREFIX = b"\x01"
 Row = tuple[int, bytes, bytes | None]
+# A database row: index, canonical bytes, recorded leaf hash, then the columns stored beside
+# the entry: created_at (an aware datetime, or ISO 8601 text with its offset: the database can
+# write it as the service writes timestamps, which the bulk check compares as bytes), actor,
+# action, subject.
+StoredRow = tuple[int, bytes, bytes | None, datetime | str, str, str, str]
 _Fast = Callable[[list[Any], int], list[bytes] | None]
+# RFC 8785 strings are json's (see subsidy.audit.canonical): quotes, backslashes and controls
+# escaped, everything else raw UTF-8.
+_encode_string = encode_basestring  # the C one when there is one
+_STORED_HEAD = b'{"action":%b,"actor":%b,"data":'
+_STORED_TAIL = b',"index":%d,"subject":%b,"timestamp":%b}'
+
+
+class NodeSource(Protocol):
+    """The stored subtree hashes (``audit_nodes``), asked for level by level in index order."""
+
+    def take(self, level: int, lo: int, hi: int) -> Sequence[bytes | None]:
+        """The stored hashes of nodes ``lo, ..., hi - 1`` at ``level``, None for a missing one."""
+        ...
 
 
 def export_line(index: int, canonical: bytes, leaf: bytes) -> bytes:
@@ -75,10 +102,17 @@ class LogVerifier:
     return False once a problem is recorded and ignore further input. Register checkpoint roots
     with :meth:`expect_root` (and any other sizes whose root you want with :meth:`want_roots_at`)
     before feeding past them, and call :meth:`finish` at the end of the log.
+
+    Given ``nodes``, every node the entries complete is compared with the stored one as it is
+    completed. A stored node that differs (or is missing) is held until the next signed root is
+    reached: if that root does not match either, the entries were changed and the checkpoint is
+    the problem (its message names where the nodes first differ); otherwise the node is.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, nodes: NodeSource | None = None) -> None:
         self._tree = CompactRange()
+        self._nodes = nodes
+        self._held: Problem | None = None  # a stored node that differs, see above
         self._stops: list[int] = []  # heap of sizes ahead of us where a root is needed
         self._wanted: set[int] = set()
         self._expected: dict[int, list[bytes]] = {}
@@ -128,6 +162,7 @@ class LogVerifier:
                 self.record(Problem(self._mismatch(size, root, expected), checkpoint=size))
                 return
         self.confirmed.append(size)
+        self._release()  # the entries agree with the signed root: a differing node is the problem
 
     def _mismatch(self, size: int, root: bytes, expected: bytes) -> str:
         said = f"root mismatch: the log gives {root.hex()}, the checkpoint signs {expected.hex()}"
@@ -135,10 +170,19 @@ class LogVerifier:
             return said
         lo = self.confirmed[-1] if self.confirmed else 0
         since = f"the checkpoint at {lo} matched" if self.confirmed else "no earlier checkpoint"
-        return f"{said}; a changed entry lies in indices {lo}..{size - 1} ({since})"
+        said = f"{said}; a changed entry lies in indices {lo}..{size - 1} ({since})"
+        if self._held is not None:
+            said += f"; the stored subtree hashes first differ at index {self._held.index}"
+        return said
 
     def _fail(self, index: int, reason: str) -> bool:
+        self._release()  # a node held back comes first: it was completed before this index
         return self.record(Problem(reason, index=index))
+
+    def _release(self) -> None:
+        if self._held is not None:
+            self.record(self._held)
+            self._held = None
 
     def record(self, problem: Problem) -> bool:
         """Keep ``problem`` unless an earlier one is already kept; always False."""
@@ -147,6 +191,7 @@ class LogVerifier:
 
     def finish(self) -> bool:
         """End of the log: a checkpoint beyond it means entries are missing."""
+        self._release()
         if self.problem is None and self._expected:
             size, signed = self.size, min(self._expected)
             self._fail(
@@ -174,13 +219,16 @@ class LogVerifier:
         self, index: int, canonical: bytes, recorded_leaf_hash: bytes | None = None
     ) -> bool:
         """Stored RFC 8785 bytes, hashed exactly as they are (never re-encoded)."""
-        if not self._in_position(index):
+        if not self._in_position(index) or not self._states_index(index, canonical):
             return False
+        return self._add(index, canonical, recorded_leaf_hash)
+
+    def _states_index(self, index: int, canonical: bytes) -> bool:
         if not stated_indices_match([canonical], index):
             own = stated_index(canonical)
             if type(own) is not int or own != index:
                 return self._fail(index, f"the entry's own index is {own}")
-        return self._add(index, canonical, recorded_leaf_hash)
+        return True
 
     def feed_entry(
         self, index: int, entry: object, recorded_leaf_hash: bytes | None = None
@@ -214,18 +262,78 @@ class LogVerifier:
             )
         return True
 
+    def feed_stored(
+        self,
+        index: int,
+        canonical: bytes,
+        recorded_leaf_hash: bytes | None,
+        created_at: datetime | str,
+        actor: str,
+        action: str,
+        subject: str,
+    ) -> bool:
+        """A database row (:data:`StoredRow`): the stored bytes as :meth:`feed_canonical` takes
+        them, then the columns stored beside them compared with the hashed entry."""
+        canonical = bytes(canonical)
+        if not self._in_position(index) or not self._states_index(index, canonical):
+            return False
+        leaf = self._leaf(index, canonical, recorded_leaf_hash)
+        if leaf is None:
+            return False
+        reason = beside_problem(canonical, created_at, actor, action, subject)
+        if reason is not None:
+            return self._fail(index, reason)
+        return self._append(leaf)
+
     def _add(self, index: int, canonical: bytes, recorded: bytes | None) -> bool:
+        leaf = self._leaf(index, canonical, recorded)
+        return False if leaf is None else self._append(leaf)
+
+    def _leaf(self, index: int, canonical: bytes, recorded: bytes | None) -> bytes | None:
         leaf = leaf_hash(canonical)
         if recorded is not None and leaf != recorded:
-            return self._fail(
+            self._fail(
                 index,
                 f"leaf hash mismatch: the entry hashes to {leaf.hex()}, "
                 f"the log records {bytes(recorded).hex()}",
             )
-        self._tree.append_hash_only(leaf)
+            return None
+        return leaf
+
+    def _append(self, leaf: bytes) -> bool:
+        if self._nodes is None or self._held is not None:
+            self._tree.append_hash_only(leaf)
+        else:
+            for level, index, value in self._tree.append(leaf):
+                self._compare_level(level, index, [value])
         if self._stops and self._stops[0] == self.size:
             self._arrive()
         return True
+
+    def _extend(self, leaves: list[bytes]) -> None:
+        if self._nodes is None or self._held is not None:
+            self._tree.extend(leaves)
+            return
+        first = self.size
+        levels, frontier = completed_nodes(self._tree, leaves)
+        self._tree = CompactRange(first + len(leaves), frontier)
+        for level, hashes in enumerate(levels):
+            self._compare_level(level, first >> level, hashes)
+
+    def _compare_level(self, level: int, lo: int, computed: list[bytes]) -> None:
+        """Compare the nodes ``lo, lo + 1, ...`` at ``level`` that the entries just completed
+        with the stored ones; hold the one completed first (by the lowest index) that differs."""
+        assert self._nodes is not None
+        stored = list(self._nodes.take(level, lo, lo + len(computed)))
+        if stored == computed:
+            return
+        for node, (found, value) in enumerate(zip(stored, computed, strict=True), lo):
+            if found == value:
+                continue
+            index = ((node + 1) << level) - 1  # the entry whose append completes the node
+            if self._held is None or index < (self._held.index or 0):
+                self._held = Problem(_node_reason(level, node, found, value), index=index)
+            return
 
     # -- feeding in bulk --------------------------------------------------------------------
 
@@ -236,6 +344,10 @@ class LogVerifier:
     def feed_rows(self, rows: Iterable[Row]) -> bool:
         """Rows ``(index, canonical bytes, recorded leaf hash or None)`` from the database."""
         return self._chunked(rows, _rows_leaves, lambda row: self.feed(*row))
+
+    def feed_stored_rows(self, rows: Iterable[StoredRow]) -> bool:
+        """Database rows with the columns stored beside the entry (:data:`StoredRow`)."""
+        return self._chunked(rows, _stored_leaves, lambda row: self.feed_stored(*row))
 
     def _chunked(
         self, items: Iterable[Any], fast: _Fast | None, slow: Callable[[Any], bool]
@@ -252,7 +364,7 @@ class LogVerifier:
                     if not slow(item):
                         break
             else:
-                self._tree.extend(leaves)
+                self._extend(leaves)
                 if self._stops and self._stops[0] == self.size:
                     self._arrive()
             if self.on_progress is not None:
@@ -314,6 +426,162 @@ def _rows_leaves(chunk: list[Row], first: int) -> list[bytes] | None:
         return None
     leaves = list(map(_digest, map(sha256, map(_leaf_input, entries))))
     return leaves if list(map(bytes, recorded)) == leaves else None
+
+
+def _stored_leaves(chunk: list[StoredRow], first: int) -> list[bytes] | None:
+    indices, canonicals, recorded, created, actors, actions, subjects = zip(*chunk, strict=True)
+    if list(indices) != list(range(first, first + len(chunk))) or None in recorded:
+        return None
+    entries = list(map(bytes, canonicals))
+    if not _beside_agree(entries, indices, created, actors, actions, subjects):
+        return None
+    leaves = list(map(_digest, map(sha256, map(_leaf_input, entries))))
+    return leaves if list(map(bytes, recorded)) == leaves else None
+
+
+def _json_strings(values: Iterable[str]) -> Iterator[bytes]:
+    return map(str.encode, map(_encode_string, values))
+
+
+def _beside_agree(
+    entries: list[bytes],
+    indices: Sequence[int],
+    created: Sequence[datetime | str],
+    actors: Sequence[str],
+    actions: Sequence[str],
+    subjects: Sequence[str],
+) -> bool:
+    """Whether each entry states the index, time, actor, action and subject stored beside it,
+    by byte comparisons over the whole chunk without parsing; False means "look closer"
+    (:func:`beside_problem`), never that something is wrong.
+
+    The service's entries are RFC 8785 objects of six keys, so their bytes are
+    ``{"action":A,"actor":B,"data":D,"index":N,"subject":S,"timestamp":T}``. Bytes that start
+    with the stored action and actor written so, end with the stored index, subject and time
+    written so, and hold no backslash (so no escaped key or quote) and no other "action" or
+    "actor" key state exactly those values to a JSON parser: the first two members are A and B
+    and no later key repeats them; the last three are read from the end, where no string can
+    hide them (a JSON string ends at its first unescaped quote). The time compares as text
+    here, so only when the database hands it out as the text the service hashes.
+    """
+    count = len(entries)
+    if any(map(bytes.__contains__, entries, repeat(b"\\"))):
+        return False
+    heads = map(
+        _STORED_HEAD.__mod__, zip(_json_strings(actions), _json_strings(actors), strict=True)
+    )
+    if not all(map(bytes.startswith, entries, heads)):
+        return False
+    try:
+        times = list(_json_strings(created))  # type: ignore[arg-type]
+    except TypeError:  # times as datetimes: beside_problem compares them
+        return False
+    tails = map(_STORED_TAIL.__mod__, zip(indices, _json_strings(subjects), times, strict=True))
+    if not all(map(bytes.endswith, entries, tails)):
+        return False
+    for key in (b'"action"', b'"actor"'):
+        if list(map(bytes.count, entries, repeat(key))).count(1) != count:
+            return False
+    return True
+
+
+def beside_problem(
+    canonical: bytes, created_at: datetime | str, actor: str, action: str, subject: str
+) -> str | None:
+    """Why the columns stored beside an entry do not agree with the hashed entry, or None.
+
+    The time must be the same instant (to the microsecond) as the entry's ISO 8601 timestamp;
+    both must state their UTC offset. The strings must be equal."""
+    try:
+        entry = json.loads(canonical)
+    except ValueError:
+        return "the hashed entry is not valid JSON, so no stored column agrees with it"
+    if not isinstance(entry, dict):
+        return "the hashed entry is not a JSON object, so no stored column agrees with it"
+    stamp = entry.get("timestamp")
+    stored_time = _aware_time(created_at)
+    if stored_time is None or _aware_time(stamp) != stored_time:
+        shown = created_at.isoformat() if isinstance(created_at, datetime) else created_at
+        return f"the stored created_at {shown!r} is not the hashed timestamp {stamp!r}"
+    for name, stored in (("actor", actor), ("action", action), ("subject", subject)):
+        if name not in entry:
+            return f"the stored {name} {stored!r} is not in the hashed entry"
+        hashed = entry[name]
+        if type(hashed) is not str or hashed != stored:
+            return f"the stored {name} {stored!r} is not the hashed {hashed!r}"
+    return None
+
+
+def _aware_time(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _set_bits(n: int) -> list[int]:
+    """The levels of the perfect subtrees of ``[0, n)``, largest first."""
+    return [level for level in range(n.bit_length() - 1, -1, -1) if n >> level & 1]
+
+
+def completed_nodes(
+    tree: CompactRange, leaves: Sequence[bytes]
+) -> tuple[list[list[bytes]], list[bytes]]:
+    """Every node that appending ``leaves`` to ``tree`` completes, and the new frontier.
+
+    ``levels[l]`` holds the hashes of nodes ``first >> l, ..., (end >> l) - 1`` at level ``l``
+    (``first`` the tree's size, ``end`` the size after): what :meth:`CompactRange.append`
+    returns leaf by leaf, hashed a whole level at a time as :meth:`CompactRange.extend` does.
+    """
+    first = tree.size
+    end = first + len(leaves)
+    left = dict(zip(_set_bits(first), tree.hashes, strict=True))  # the frontier, by level
+    layer = list(leaves)
+    levels = [layer]
+    lo, hi = first, end
+    while lo >> 1 < hi >> 1:
+        # A node's left child is in the frontier when the level's first node is a right child.
+        row = chain((left[len(levels) - 1],), layer) if lo & 1 else iter(layer)
+        layer = [sha256(_NODE_PREFIX + a + b).digest() for a, b in zip(row, row, strict=False)]
+        levels.append(layer)
+        lo, hi = lo >> 1, hi >> 1
+    frontier = []
+    for level in _set_bits(end):
+        offset = (end >> level) - 1 - (first >> level)
+        frontier.append(levels[level][offset] if offset >= 0 else left[level])
+    return levels, frontier
+
+
+def _leaves(level: int, node: int) -> str:
+    lo, hi = node << level, ((node + 1) << level) - 1
+    return f"leaf {lo}" if lo == hi else f"leaves {lo}..{hi}"
+
+
+def _node_reason(level: int, node: int, stored: bytes | None, computed: bytes) -> str:
+    where = f"level {level}, node {node} ({_leaves(level, node)})"
+    if stored is None:
+        return f"the subtree hash at {where} is missing from audit_nodes"
+    return (
+        f"the stored subtree hash at {where} is not the one the entries give: "
+        f"audit_nodes has {bytes(stored).hex()}, the entries give {computed.hex()}"
+    )
+
+
+def node_beyond_reason(level: int, node: int, size: int) -> tuple[int, str]:
+    """The index to name and the reason for a stored node that a log of ``size`` entries does
+    not have: the first index it claims that the log lacks."""
+    if not 0 <= level <= 62 or node < 0:
+        return size, f"a subtree hash is stored at level {level}, node {node}, which no tree has"
+    return max(node << level, size), (
+        f"a subtree hash is stored at level {level}, node {node} ({_leaves(level, node)}), "
+        f"beyond the log's {size} entries"
+    )
 
 
 def _hex_hash(value: Any) -> bytes | None:
