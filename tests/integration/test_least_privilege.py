@@ -12,6 +12,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from subsidy.audit.actions import Action
+from subsidy.audit.services import append_entry
 from subsidy.db_roles import APPEND_ONLY_TABLES
 from subsidy.extensions import db
 from tests.conftest import database_url_for, make_app, migrate
@@ -98,6 +100,18 @@ def _sqlstate(engine: sa.Engine, statement: str) -> str | None:
             conn.exec_driver_sql(statement)
         except sa.exc.DBAPIError as error:
             return error.orig.sqlstate
+        finally:
+            conn.rollback()
+    return None
+
+
+def _refusal(engine: sa.Engine, statement: str) -> tuple[str, str] | None:
+    """(SQLSTATE, message) of the error the statement raises, if any; rolled back either way."""
+    with engine.connect() as conn:
+        try:
+            conn.exec_driver_sql(statement)
+        except sa.exc.DBAPIError as error:
+            return error.orig.sqlstate, str(error.orig)
         finally:
             conn.rollback()
     return None
@@ -212,6 +226,77 @@ def test_the_app_role_cannot_update_delete_or_truncate_the_log_even_with_trigger
     finally:
         app_engine.dispose()
         owner_engine.dispose()
+
+
+INTEGRITY_CONSTRAINT_VIOLATION = "23000"
+
+
+def test_the_app_role_may_append_but_the_guards_refuse_what_does_not_belong(restricted_app, roles):
+    """INSERT is granted on the log's tables, so the insert guards (0009) are what stop a forged
+    subtree hash, a checkpoint larger than the log or of another root, and an entry whose
+    columns are not its hashed entry's; the role cannot switch them off (see above)."""
+    _fill_the_evidence_tables(restricted_app)
+    with restricted_app.app_context():  # an entry after the latest checkpoint
+        append_entry(actor="cli", action=Action.LOGIN_FAILED, subject="user:unknown")
+        db.session.commit()
+    app_engine = sa.create_engine(roles.app_url, poolclass=sa.pool.NullPool)
+    try:
+        with app_engine.connect() as conn:
+            size = conn.exec_driver_sql("SELECT count(*) FROM audit_entries").scalar_one()
+            [(root, timestamp, key_id, signature)] = conn.exec_driver_sql(
+                "SELECT root_hash, timestamp, key_id, signature FROM audit_checkpoints "
+                "ORDER BY tree_size DESC LIMIT 1"
+            ).all()
+            [(leaf, created)] = conn.exec_driver_sql(
+                f"SELECT leaf_hash, created_at FROM audit_entries WHERE entry_index = {size - 1}"
+            ).all()
+            for table in ("audit_entries", "audit_nodes", "audit_checkpoints"):
+                assert conn.exec_driver_sql(
+                    f"SELECT has_table_privilege(current_user, '{table}', 'INSERT')"
+                ).scalar_one(), table
+        zeros = "'\\x" + "00" * 32 + "'"
+        checkpoint = f"'{timestamp}', '{key_id}', '\\x{bytes(signature).hex()}'"
+        canonical = (
+            '{"action":"login_failed","actor":"cli","data":{},'
+            f'"index":{size},"subject":"user:1","timestamp":"{created.isoformat()}"}}'
+        )
+        entry = (
+            "INSERT INTO audit_entries VALUES "
+            f"({size}, '{created.isoformat()}', 'cli', 'login_succeeded', 'user:1', "
+            f"convert_to('{canonical}', 'UTF8'), "
+            f"sha256('\\x00'::bytea || convert_to('{canonical}', 'UTF8')))"
+        )
+        # Each forgery, and the guard's message that refuses it.
+        forgeries = [
+            # A leaf beyond the log, and a copy of the last leaf there.
+            (f"INSERT INTO audit_nodes VALUES (0, {size}, {zeros})", "audit_nodes: leaf"),
+            (
+                f"INSERT INTO audit_nodes VALUES (0, {size}, '\\x{bytes(leaf).hex()}')",
+                "audit_nodes: leaf",
+            ),
+            # A subtree over leaves that are not all there, and a root over all of them.
+            (f"INSERT INTO audit_nodes VALUES (1, {size // 2}, {zeros})", "the children"),
+            (f"INSERT INTO audit_nodes VALUES ({size.bit_length()}, 0, {zeros})", "the children"),
+            (
+                "INSERT INTO audit_checkpoints VALUES "
+                f"({size + 1}, '\\x{bytes(root).hex()}', {checkpoint})",
+                f"audit_checkpoints: tree size {size + 1} is not within the log",
+            ),
+            (
+                f"INSERT INTO audit_checkpoints VALUES ({size}, {zeros}, {checkpoint})",
+                f"audit_checkpoints: the root at tree size {size} is not the log's",
+            ),
+            (entry, f"audit_entries: index {size} states another action"),
+        ]
+        for statement, said in forgeries:
+            refused = _refusal(app_engine, statement)
+            assert refused is not None, statement
+            assert refused[0] == INTEGRITY_CONSTRAINT_VIOLATION, refused
+            assert said in refused[1], refused
+        # The same entry with the action it hashes is let in (and rolled back).
+        assert _refusal(app_engine, entry.replace("'login_succeeded'", "'login_failed'")) is None
+    finally:
+        app_engine.dispose()
 
 
 def test_the_whole_workflow_runs_as_the_app_role_and_the_log_verifies(restricted_app, roles):
