@@ -6,11 +6,15 @@ holds a bulk-loaded log of ``BENCH_LOG_ENTRIES`` entries (1,000,000) and, after 
 ``BENCH_APPLICATIONS`` applications (1,000,000) spread over the demo programs and a few thousand
 applicants, a tenth of them decided with a stub decision document each. Measured: inclusion and
 consistency proofs (a few verified client-side against signed checkpoints), the officials' queue
-page, the API list, the public register page and its JSON API.
+page, the API list, the public register page and its JSON API; and the log as C2SP tlog-tiles
+(``/log/tile``: full level-0 and level-1 tiles, gzipped full entry bundles, the rightmost partial
+tile; the latest checkpoint's root recomputed client-side from tiles alone), also on SQLite, on a
+log-only database of the same size (tiles read the log, nothing else).
 """
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import os
@@ -35,6 +39,7 @@ from subsidy.accounts.models import User
 from subsidy.accounts.services import issue_token
 from subsidy.audit import merkle
 from subsidy.audit.models import AuditCheckpoint
+from subsidy.audit.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, partial_tiles
 from subsidy.demo.seed import seed
 from subsidy.extensions import db
 from subsidy.programs.queries import current_versions
@@ -187,6 +192,129 @@ def proof_figures(port: int, roots: dict[int, bytes]) -> list[Figure]:
     ]
 
 
+class _TileFetcher:
+    """A tlog-tiles client of a log whose latest checkpoint has ``size`` entries: it fetches
+    the tiles that size requires, each once (full ones, else the partial of that size's width)."""
+
+    def __init__(self, port: int, size: int):
+        self.client, self.size, self.tiles = Client(port, {"Accept-Encoding": "gzip"}), size, {}
+
+    def get(self, tile: Tile) -> bytes:
+        if tile not in self.tiles:
+            status, body, response = self.client.get(f"/log/{tile.path()}")
+            if status != 200:
+                raise AssertionError(f"/log/{tile.path()}: {status} {body[:200]!r}")
+            if response.getheader("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            self.tiles[tile] = body
+        return self.tiles[tile]
+
+    def hashes(self, level: int, first: int, count: int) -> list[bytes]:
+        """Hashes ``first .. first+count-1`` of tile level ``level`` (inside one tile)."""
+        index, offset = divmod(first, TILE_WIDTH)
+        have = self.size >> (TILE_HEIGHT * level)
+        width = min(TILE_WIDTH, have - index * TILE_WIDTH)
+        data = self.get(Tile(level, index, width))
+        return [data[32 * i : 32 * i + 32] for i in range(offset, offset + count)]
+
+    def node(self, level: int, index: int) -> bytes:
+        """Merkle node ``(level, index)``: 2**(level % 8) hashes of tile level level // 8."""
+        tile_level, rest = divmod(level, TILE_HEIGHT)
+        return merkle.root_from_leaf_hashes(self.hashes(tile_level, index << rest, 1 << rest))
+
+
+def _check_tiles(port: int, roots: dict[int, bytes]) -> None:
+    """A few full tiles and bundles against the bulk-loaded entries; the latest checkpoint's
+    root from tiles alone (its partial tiles included); level-1 hashes against level-0 tiles."""
+    size = max(roots)
+    fetcher = _TileFetcher(port, size)
+    try:
+        rng = random.Random(11)
+        for index in rng.sample(range(min(ENTRIES, size) // TILE_WIDTH), 3):
+            entries = [synthetic_entry(i) for i in range(index * 256, (index + 1) * 256)]
+            bundle = fetcher.get(Tile(0, index, entries=True))
+            expected = b"".join(len(e).to_bytes(2, "big") + e for e in entries)
+            if bundle != expected:
+                raise AssertionError(f"entry bundle {index} is not the log's entries")
+            if fetcher.hashes(0, index * 256, 256) != [merkle.leaf_hash(e) for e in entries]:
+                raise AssertionError(f"level-0 tile {index} is not the entries' leaf hashes")
+        if size >= TILE_WIDTH:
+            level1 = fetcher.hashes(1, 0, 1)[0]
+            if level1 != merkle.root_from_leaf_hashes(fetcher.hashes(0, 0, 256)):
+                raise AssertionError("level-1 hash 0 is not the MTH of level-0 tile 0")
+        if merkle.hash_range(0, size, fetcher.node) != roots[size]:
+            raise AssertionError(f"the root from tiles is not the signed root at {size}")
+    finally:
+        fetcher.client.close()
+
+
+def tile_figures(port: int, roots: dict[int, bytes], where: str) -> list[Figure]:
+    """``/log/tile`` as a tlog-tiles client fetches it, against /healthz."""
+    _check_tiles(port, roots)
+    size = max(roots)
+    rng = random.Random(13)
+    full0, full1 = size // TILE_WIDTH, size // TILE_WIDTH**2
+    rightmost = partial_tiles(size)[0]  # the level-0 one, or the lowest partial level
+    rightmost_path = f"/log/{rightmost.path()}"
+    partial1 = next((tile for tile in partial_tiles(size) if tile.level == 1), None)
+    level1 = (
+        (lambda: f"/log/{Tile(1, rng.randrange(full1)).path()}")
+        if full1
+        else (lambda: f"/log/{partial1.path()}")
+    )
+    gzipped = {"Accept-Encoding": "gzip"}
+    return [
+        figure(
+            port,
+            f"/log/tile/0/<N> random full, {size:,}-entry log, {where}",
+            lambda: f"/log/{Tile(0, rng.randrange(full0)).path()}",
+        ),
+        figure(port, f"/log/tile/1/<N> {'full' if full1 else 'partial'}, {where}", level1),
+        figure(
+            port,
+            f"/log/tile/entries/<N> random full, gzip, {where}",
+            lambda: f"/log/{Tile(0, rng.randrange(full0), entries=True).path()}",
+            gzipped,
+        ),
+        figure(port, f"/log/{rightmost.path()} (rightmost), {where}", lambda: rightmost_path),
+    ]
+
+
+def sqlite_tile_figures() -> list[Figure]:
+    """The tile figures on SQLite: the same log, alone in a database file of its own."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        url = f"sqlite:///{folder / 'scale.db'}"
+        app = make_app(url, folder)
+        with app.app_context():
+            started = time.perf_counter()
+            bulk_load(ENTRIES)
+            _progress(f"log of {ENTRIES:,} entries on SQLite", started)
+            roots = _signed_roots()
+            db.session.commit()
+            db.engine.dispose()
+        with _server(url, folder) as server:
+            return tile_figures(server.port, roots, "SQLite")
+
+
+def _server(url: str, folder: Path) -> Server:
+    """gunicorn serving the app on the database ``url``, its instance in ``folder``."""
+    env = {
+        **os.environ,
+        "SUBSIDY_DATABASE_URL": url,
+        "SUBSIDY_INSTANCE_PATH": str(folder),
+        "SUBSIDY_SECRET_KEY": "bench-scale",
+        "SUBSIDY_SIGNING_KEY": str(folder / "signing_key.pem"),
+    }
+    env.pop("SUBSIDY_MIGRATE_DATABASE_URL", None)
+    return Server("subsidy:create_app()", env, folder / "gunicorn.log", START_TIMEOUT)
+
+
+def _signed_roots() -> dict[int, bytes]:
+    rows = db.session.execute(sa.select(AuditCheckpoint.tree_size, AuditCheckpoint.root_hash))
+    return dict(rows.tuples().all())
+
+
 def _second_page(port: int, path: str, headers: dict, pattern: bytes) -> str:
     client = Client(port, headers)
     try:
@@ -234,11 +362,7 @@ def _prepare(url: str, folder: Path) -> tuple[str, dict[int, bytes], str]:
         token, _ = issue_token(user=official)
         program = current_versions()[0].program.code
         db.session.commit()
-        roots = dict(
-            db.session.execute(sa.select(AuditCheckpoint.tree_size, AuditCheckpoint.root_hash))
-            .tuples()
-            .all()
-        )
+        roots = _signed_roots()
         db.session.commit()
         db.engine.dispose()
     return token, roots, program
@@ -257,17 +381,12 @@ def run() -> list[Figure]:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             token, roots, program = _prepare(url, folder)
-            env = {
-                **os.environ,
-                "SUBSIDY_DATABASE_URL": url,
-                "SUBSIDY_INSTANCE_PATH": str(folder),
-                "SUBSIDY_SECRET_KEY": "bench-scale",
-                "SUBSIDY_SIGNING_KEY": str(folder / "signing_key.pem"),
-            }
-            env.pop("SUBSIDY_MIGRATE_DATABASE_URL", None)
-            with Server(
-                "subsidy:create_app()", env, folder / "gunicorn.log", START_TIMEOUT
-            ) as server:
-                return proof_figures(server.port, roots) + page_figures(server.port, token, program)
+            with _server(url, folder) as server:
+                figures = [
+                    *proof_figures(server.port, roots),
+                    *page_figures(server.port, token, program),
+                    *tile_figures(server.port, roots, "PostgreSQL"),
+                ]
     finally:
         drop_database(server_url, DATABASE)
+    return figures + sqlite_tile_figures()
