@@ -11,7 +11,8 @@ synthetic entries (``bench.audit_db.bulk_load``, checkpoints every 100); each ro
 
 Baselines, same run and interleaved with the rounds: signing a checkpoint alone
 (``create_checkpoint`` and its commit, what publishing does before any network call), and one
-bare HTTP round trip to a witness (``GET /`` on a kept-alive connection) — publishing asks both
+bare HTTP round trip to a witness (a malformed ``add-checkpoint`` on a kept-alive connection,
+answered 400) — publishing asks both
 witnesses in parallel, so its floor is one round trip plus the signing, proofs and checks.
 """
 
@@ -74,7 +75,8 @@ def _round_trip(url: str):
     connection = http.client.HTTPConnection(host, timeout=30)
 
     def once() -> None:
-        connection.request("GET", "/")
+        # The witness's cheapest answer on the same path: a malformed body, refused with 400.
+        connection.request("POST", "/add-checkpoint", body=b"old x\n")
         connection.getresponse().read()
 
     return once
