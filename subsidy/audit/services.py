@@ -19,7 +19,7 @@ from subsidy.audit.canonical import canonical_bytes
 from subsidy.audit.models import AuditCheckpoint, AuditCheckpointNote, AuditEntry, AuditNode
 from subsidy.audit.signing import log_origin, signing_key
 from subsidy.db import utcnow
-from subsidy.errors import Conflict
+from subsidy.errors import Conflict, DomainError
 from subsidy.extensions import db
 
 # Transaction-scoped advisory lock key serialising appends on PostgreSQL ("SUBSIDY1").
@@ -123,6 +123,15 @@ def actions_since(session: Session, size: int) -> set[str]:
     return set(rows.scalars())
 
 
+# An entry bundle (tlog-tiles) holds each entry behind a 2-byte length.
+MAX_ENTRY_BYTES = 0xFFFF
+
+
+class EntryTooLarge(DomainError):
+    status = 422
+    code = "entry_too_large"
+
+
 class Entry(NamedTuple):
     actor: str
     action: Action
@@ -161,6 +170,12 @@ def append_entries(items: Sequence[Entry]) -> list[dict]:
             "data": data or {},
         }
         encoded = canonical_bytes(entry)
+        if len(encoded) > MAX_ENTRY_BYTES:
+            raise EntryTooLarge(
+                f"a log entry of {len(encoded)} bytes is more than the {MAX_ENTRY_BYTES} an "
+                "entry bundle can hold (c2sp.org/tlog-tiles): nothing was written",
+                {"data": [f"at most {MAX_ENTRY_BYTES} bytes logged"]},
+            )
         leaf = merkle.leaf_hash(encoded)
         entry_rows.append(
             {

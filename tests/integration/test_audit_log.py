@@ -174,3 +174,13 @@ def test_entries_are_for_auditors_only(client, app):
     from subsidy.audit.canonical import canonical_bytes
 
     assert merkle.leaf_hash(canonical_bytes(item["entry"])).hex() == item["leaf_hash"]
+
+
+def test_an_entry_too_large_for_an_entry_bundle_is_refused_and_nothing_written(app):
+    from subsidy.audit.services import MAX_ENTRY_BYTES, EntryTooLarge, append_entry, log_size
+
+    before = log_size(db.session)
+    with pytest.raises(EntryTooLarge, match="entry bundle"):
+        append_entry(actor="t", action="payment", subject="s", data={"x": "a" * MAX_ENTRY_BYTES})
+    assert log_size(db.session) == before
+    append_entry(actor="t", action="payment", subject="s", data={"x": "a" * 60_000})
