@@ -55,7 +55,14 @@ def make_applicant(
     )
 
 
-def make_user(role: str = "official", *, applicant=None, username: str | None = None):
+def make_user(
+    role: str = "official",
+    *,
+    applicant=None,
+    username: str | None = None,
+    full_name: str | None = None,
+    position: str | None = None,
+):
     if role == "applicant" and applicant is None:
         applicant = make_applicant()
     return accounts.create_user(
@@ -63,6 +70,8 @@ def make_user(role: str = "official", *, applicant=None, username: str | None = 
         password=PASSWORD,
         role=role,
         applicant=applicant.iin_bin if applicant is not None else None,
+        full_name=full_name,
+        position=position,
         actor="test",
     )
 

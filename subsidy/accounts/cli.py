@@ -14,9 +14,25 @@ def users() -> None:
 @click.option("--role", required=True, help="applicant, official, auditor or admin")
 @click.option("--applicant", "applicant", default=None, help="IIN/BIN of the linked applicant")
 @click.option("--iin", default=None, help="an official's own IIN (conflicts of interest)")
+@click.option(
+    "--full-name", default=None, help='as letters print it, e.g. "Серикова Айгерим Болатовна"'
+)
+@click.option(
+    "--position",
+    default=None,
+    help='as letters print it, e.g. "Бас маман / Главный специалист"',
+)
 @service_command
-def create_user(username: str, role: str, applicant: str | None, iin: str | None) -> None:
-    """Create a user; the password is read from standard input."""
+def create_user(
+    username: str,
+    role: str,
+    applicant: str | None,
+    iin: str | None,
+    full_name: str | None,
+    position: str | None,
+) -> None:
+    """Create a user; the password is read from standard input. An official's decision letters
+    name them by --full-name and --position (by the username when unset)."""
     password = read_password()
     user = services.create_user(
         username=username,
@@ -24,6 +40,8 @@ def create_user(username: str, role: str, applicant: str | None, iin: str | None
         role=role,
         applicant=applicant,
         iin=iin,
+        full_name=full_name,
+        position=position,
         actor=CLI_ACTOR,
     )
     click.echo(f"created user {user.username} (id {user.id}, role {user.role.value})")

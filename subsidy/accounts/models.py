@@ -29,6 +29,10 @@ class User(UserMixin, Base):
     )
     # An official's own IIN: a conflict of interest is found through it (never logged).
     iin: Mapped[str | None] = mapped_column(sa.String(12), nullable=True, index=True)
+    # How the letters an official decides name them: "Серикова Айгерим Болатовна", and the
+    # position as it is to be printed ("Бас маман / Главный специалист"). Unset: the username.
+    full_name: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
+    position: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     is_active_account: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 

@@ -34,5 +34,20 @@ def actor_names(actors: Iterable[str]) -> dict[str, str]:
     return {actor: names[i] for actor, i in ids.items() if i in names}
 
 
+def officials(ids: Iterable[int | None]) -> dict[int, dict[str, str]]:
+    """How letters name each of these users: ``{"name": full name (else the username),
+    "position": position (else "")}``, by user id."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        sa.select(User.id, User.username, User.full_name, User.position).where(User.id.in_(wanted))
+    )
+    return {
+        row.id: {"name": row.full_name or row.username, "position": row.position or ""}
+        for row in rows
+    }
+
+
 def user_by_username(username: str) -> User | None:
     return db.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()

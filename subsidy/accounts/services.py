@@ -22,6 +22,7 @@ from subsidy.errors import Conflict, ValidationFailed, parse_enum
 from subsidy.extensions import db
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$")
+PRINTED_MAX = 200  # users.full_name and users.position
 
 
 def parse_role(value: str) -> Role:
@@ -35,8 +36,12 @@ def create_user(
     role: str,
     applicant: str | None = None,
     iin: str | None = None,
+    full_name: str | None = None,
+    position: str | None = None,
     actor: str,
 ) -> User:
+    """A new account. ``full_name`` and ``position`` are how the letters an official decides
+    name them (the log, which is public, never holds them)."""
     if not USERNAME_RE.match(username or ""):
         raise ValidationFailed.field(
             "username", "3 to 64 letters, digits or . _ @ -, starting with a letter or digit"
@@ -51,6 +56,8 @@ def create_user(
             validate_iin(iin)
         except InvalidId as error:
             raise ValidationFailed.field("iin", str(error)) from None
+    full_name = _printed_text(full_name, "full_name")
+    position = _printed_text(position, "position")
     lock_log(db.session)  # writers first take the log lock: the duplicate check below holds
     if db.session.execute(sa.select(User.id).where(User.username == username)).first():
         raise Conflict("username: already taken", {"username": ["already taken"]})
@@ -60,6 +67,8 @@ def create_user(
         role=parsed_role,
         applicant_id=linked.id if linked else None,
         iin=iin,
+        full_name=full_name,
+        position=position,
         is_active_account=True,
         created_at=utcnow(),
     )
@@ -72,6 +81,14 @@ def create_user(
         data={"role": parsed_role.value, "applicant_id": user.applicant_id},
     )
     return user
+
+
+def _printed_text(value: str | None, field: str) -> str | None:
+    """A name or position as a letter prints it: one line, at most PRINTED_MAX characters."""
+    value = " ".join((value or "").split())
+    if len(value) > PRINTED_MAX:
+        raise ValidationFailed.field(field, f"must be at most {PRINTED_MAX} characters")
+    return value or None
 
 
 def _linked_applicant(role: Role, applicant: str | None):

@@ -46,6 +46,34 @@ DEMO_USERS = (
     ("auditor", "auditor", "auditor-demo-2026"),
     ("admin", "admin", "admin-demo-2026"),
 )
+# How the letters name them: full name, and the position (Kazakh / Russian) for the staff.
+DEMO_NAMES = {
+    "farmer": ("Нурланов Ерлан Серикович", None),
+    "official": (
+        "Серикова Айгерим Болатовна",
+        "Субсидиялау бөлімінің бас маманы / Главный специалист отдела субсидирования",
+    ),
+    "official2": (
+        "Ким Сергей Владимирович",
+        "Субсидиялау бөлімінің басшысы / Руководитель отдела субсидирования",
+    ),
+    "treasurer": (
+        "Жумабаева Динара Маратовна",
+        "Қаржы бөлімінің бас маманы / Главный специалист финансового отдела",
+    ),
+    "treasurer2": (
+        "Петренко Ольга Николаевна",
+        "Қаржы бөлімінің басшысы / Руководитель финансового отдела",
+    ),
+    "auditor": (
+        "Тулегенов Асхат Кайратович",
+        "Ішкі аудит бөлімінің бас маманы / Главный специалист отдела внутреннего аудита",
+    ),
+    "admin": (
+        "Оспанов Данияр Ерболович",
+        "Ақпараттық технологиялар бөлімінің маманы / Специалист отдела информационных технологий",
+    ),
+}
 
 
 def seed() -> str:
@@ -76,6 +104,8 @@ def seed() -> str:
             password=password,
             role=role,
             applicant=farm["iin_bin"] if role == "applicant" else None,
+            full_name=DEMO_NAMES[username][0],
+            position=DEMO_NAMES[username][1],
             actor=SEED_ACTOR,
         )
         users_created += 1

@@ -2,6 +2,7 @@ import sqlalchemy as sa
 
 from subsidy.accounts.models import User
 from subsidy.applicants.models import Applicant
+from subsidy.audit.models import AuditEntry
 from subsidy.extensions import db
 from tests.factories import first_district, make_applicant
 
@@ -79,6 +80,36 @@ def test_users_create_reads_the_password_from_stdin(runner):
     user = db.session.execute(sa.select(User).where(User.username == "aigul")).scalar_one()
     assert user.applicant_id == applicant.id
     assert "a-long-enough-password" not in user.password_hash
+
+
+def test_users_create_names_an_official_as_the_letters_will(runner):
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "aigerim",
+            "--role",
+            "official",
+            "--full-name",
+            "  Серикова   Айгерим Болатовна ",
+            "--position",
+            "Бас маман / Главный специалист",
+        ],
+        input="a-long-enough-password\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.execute(sa.select(User).where(User.username == "aigerim")).scalar_one()
+    assert user.full_name == "Серикова Айгерим Болатовна"  # one line, as printed
+    assert user.position == "Бас маман / Главный специалист"
+    entry = db.session.execute(
+        sa.select(AuditEntry).where(AuditEntry.subject == user.actor)
+    ).scalar_one()
+    assert "Серикова" not in bytes(entry.canonical).decode()  # the public log keeps no names
+    too_long = runner.invoke(
+        args=["users", "create", "x-long", "--role", "official", "--position", "п" * 201],
+        input="a-long-enough-password\n",
+    )
+    assert too_long.exit_code == 2 and "position" in too_long.output
 
 
 def test_users_create_refuses_a_short_password_and_an_unknown_role(runner):
