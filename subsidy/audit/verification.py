@@ -6,7 +6,8 @@ with the stored leaf hash, indices in order, and every stored checkpoint's signa
 The service also checks what an export does not carry: that the columns stored beside each entry
 (created_at, actor, action, subject: what pages and filters read) are the hashed entry's, and
 that ``audit_nodes`` (what proofs are computed from) holds exactly the subtree hashes the entries
-give: each one compared as the entries complete it, none missing, none beyond the log.
+give: each one compared as the entries complete it, none missing, none beyond the log; and that
+every C2SP note and cosignature stored has its checkpoint (a deleted one leaves them behind).
 """
 
 from __future__ import annotations
@@ -189,6 +190,58 @@ def _first_bad_signature(public_key, signed: list[dict]) -> Problem | None:
     return None
 
 
+def _first_bad_note(public_key, roots: dict[int, bytes]) -> Problem | None:
+    """The C2SP side of the checkpoints: every note signature verifies under the log's key over
+    its checkpoint's root, and every note and cosignature has its checkpoint. A checkpoint its
+    owner deleted leaves its note and cosignatures behind (or the witnesses, which hold it,
+    refuse the next publication); a cosignature of a configured witness verifies under its key.
+    Few rows (one per checkpoint): read and checked before the entries."""
+    from flask import current_app
+
+    from subsidy.audit import note
+    from subsidy.audit.models import AuditCheckpointNote, AuditCosignature
+
+    notes = db.session.execute(
+        sa.select(AuditCheckpointNote).order_by(AuditCheckpointNote.tree_size)
+    ).scalars()
+    bodies: dict[tuple[int, str], bytes] = {}
+    for row in notes:
+        size, origin = row.tree_size, row.origin
+        if size not in roots:
+            return Problem(
+                f"a C2SP note of a checkpoint at {size} entries (origin {origin}) is stored, "
+                "but not the checkpoint: it was deleted",
+                checkpoint=size,
+            )
+        body = note.checkpoint_body(origin, size, roots[size])
+        if not note.verifier_for(origin, note.ED25519, public_key).verify(body, row.signature):
+            return Problem(
+                f"its C2SP note signature (origin {origin}) does not verify", checkpoint=size
+            )
+        bodies[(size, origin)] = body
+    witnesses = {(w.name, w.verifier.key_id): w.verifier for w in current_app.config["WITNESSES"]}
+    cosignatures = db.session.execute(
+        sa.select(AuditCosignature).order_by(AuditCosignature.tree_size)
+    ).scalars()
+    for row in cosignatures:
+        size = row.tree_size
+        body = bodies.get((size, row.origin))
+        if body is None:
+            return Problem(
+                f"witness {row.witness} cosigned a checkpoint at {size} entries (origin "
+                f"{row.origin}) that is no longer stored: it was deleted",
+                checkpoint=size,
+            )
+        witness = witnesses.get((row.witness, bytes(row.key_id)))
+        stamped = row.timestamp.to_bytes(8, "big") + bytes(row.signature)
+        if witness is not None and not witness.verify(body, stamped):
+            return Problem(
+                f"the stored cosignature of witness {row.witness} does not verify",
+                checkpoint=size,
+            )
+    return None
+
+
 def verify_log_steps(step: int = STREAM_BATCH):
     """Verify the log, yielding the number of entries checked so far after every ``step``
     entries (so a page can show progress), and last the :class:`Outcome`.
@@ -205,10 +258,15 @@ def verify_log_steps(step: int = STREAM_BATCH):
     rows = db.session.execute(
         sa.select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size)
     ).scalars()
-    signed = []
+    signed, roots = [], {}
     for row in rows:
         signed.append(row.as_dict())
+        roots[row.tree_size] = bytes(row.root_hash)
         verifier.expect_root(row.tree_size, bytes(row.root_hash))
+    bad_note = _first_bad_note(public_key, roots)
+    if bad_note is not None:
+        yield Outcome(False, str(bad_note), size)
+        return
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint-signatures")
     batches = _stored_batches(connection, step)
     try:

@@ -1,6 +1,13 @@
 """Offline verifier of an exported transparency log.
 
     python -m subsidy.audit.verify FILE.jsonl [--checkpoint FILE.json ...] [--public-key FILE.pem]
+    python -m subsidy.audit.verify FILE.jsonl --note CHECKPOINT.txt --vkey VKEY \
+        [--witness VKEY ...] [--quorum K]
+
+With ``--note``, a C2SP checkpoint (``/log/checkpoint``, a signed note) must carry the log's
+signature under ``--vkey`` (``/log/vkey``) and cosignatures of at least ``--quorum`` (default:
+all) of the ``--witness`` keys; the export must give its root at its size. A note without the
+quorum fails, naming the witnesses that are missing (``FAIL checkpoint note: ...``).
 
 It imports only the standard library, ``cryptography``, ``rfc8785`` and the pure audit modules,
 so an auditor needs none of the service's dependencies. Exit status: 0 and a last line
@@ -29,6 +36,7 @@ from __future__ import annotations
 import argparse
 import heapq
 import json
+import os
 import sys
 from binascii import hexlify
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -42,9 +50,10 @@ from typing import Any, BinaryIO, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from subsidy.audit import checkpoints
+from subsidy.audit import checkpoints, note
 from subsidy.audit.canonical import canonical_bytes_fast, stated_index, stated_indices_match
 from subsidy.audit.merkle import CompactRange, leaf_hash
+from subsidy.audit.witnessed import verify_witnessed
 
 ENTRY_FIELDS = ("index", "timestamp", "actor", "action", "subject", "data")
 CHUNK = 4096
@@ -617,6 +626,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--public-key", metavar="FILE.pem", help="the key that signs checkpoints")
     parser.add_argument("--strict", action="store_true", help="parse every entry (slower)")
+    parser.add_argument(
+        "--note",
+        metavar="CHECKPOINT.txt",
+        help="a C2SP checkpoint (signed note, /log/checkpoint) the log must match",
+    )
+    parser.add_argument(
+        "--vkey", metavar="VKEY", help="the log's verifier key (/log/vkey), or a file holding it"
+    )
+    parser.add_argument(
+        "--witness",
+        action="append",
+        default=[],
+        metavar="VKEY",
+        help="a witness's verifier key, or a file holding it (repeatable)",
+    )
+    parser.add_argument(
+        "--quorum", type=int, metavar="K", help="witness cosignatures needed (default: all)"
+    )
     return parser
 
 
@@ -666,8 +693,53 @@ def _progress(size: int) -> None:
         sys.stderr.flush()
 
 
+def _vkey(value: str, argument: str) -> note.Verifier:
+    """A vkey given as is, or the path of a file holding one."""
+    text = value
+    if os.path.isfile(value):
+        text = _read(value, argument, lambda data: data.decode("utf-8"), "UTF-8 text")
+    try:
+        return note.parse_vkey(text.strip())
+    except note.NoteError as exc:
+        raise UsageError(f"argument {argument}: {exc}") from exc
+
+
+def _expect_note(verifier: LogVerifier, args: argparse.Namespace) -> str | None:
+    """The C2SP checkpoint: the log's signature and a quorum of witness cosignatures, then its
+    root expected of the log. Returns the line to print on success; a bad note becomes the
+    verifier's problem."""
+    if args.note is None:
+        if args.vkey or args.witness or args.quorum is not None:
+            raise UsageError("--vkey, --witness and --quorum go with --note")
+        return None
+    if not args.vkey:
+        raise UsageError("argument --note needs --vkey, the log's verifier key")
+    log_key = _vkey(args.vkey, "--vkey")
+    witnesses = [_vkey(value, "--witness") for value in args.witness]
+    quorum = len(witnesses) if args.quorum is None else args.quorum
+    if not 0 <= quorum <= len(witnesses):
+        raise UsageError(f"argument --quorum: must be 0..{len(witnesses)} (the --witness keys)")
+    text = _read(args.note, "--note", bytes, "a file")
+    try:
+        witnessed = verify_witnessed(text, log_key, witnesses, quorum)
+    except note.NoteError as exc:
+        verifier.record(Problem(str(exc), checkpoint="note"))
+        return None
+    checkpoint = witnessed.checkpoint
+    verifier.expect_root(checkpoint.size, checkpoint.root)
+    return (
+        f"checkpoint note {checkpoint.origin} at {checkpoint.size} entries: signed by the log, "
+        f"cosigned by {len(witnessed.cosigned_by)} of {len(witnesses)} witnesses "
+        f"(quorum {quorum})"
+    )
+
+
 def _verify(args: argparse.Namespace, log: BinaryIO) -> int:
     verifier = LogVerifier()
+    noted = _expect_note(verifier, args)
+    if verifier.problem is not None:
+        print(verifier.problem)
+        return 1
     key = None
     if args.public_key is not None:  # even "" must be read (and fail), never mean "no key"
         load = checkpoints.load_public_key_pem
@@ -682,8 +754,10 @@ def _verify(args: argparse.Namespace, log: BinaryIO) -> int:
     if not verifier.finish():
         print(verifier.problem)
         return 1
-    for note in notes:
-        print(note)
+    for line in notes:
+        print(line)
+    if noted:
+        print(noted)
     print(f"OK {verifier.size} entries, root {verifier.root().hex()}")
     return 0
 

@@ -35,7 +35,13 @@ def _fill(count: int) -> None:
 def _disable_guards(backend: str) -> None:
     """What a database owner can do; both databases roll this DDL back with the test."""
     if backend == "postgresql":
-        for table in ("audit_entries", "audit_nodes", "audit_checkpoints"):
+        for table in (
+            "audit_entries",
+            "audit_nodes",
+            "audit_checkpoints",
+            "audit_checkpoint_notes",
+            "audit_cosignatures",
+        ):
             db.session.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
     else:
         for name in (
@@ -50,6 +56,8 @@ def _disable_guards(backend: str) -> None:
             "audit_checkpoints_no_delete",
             "audit_checkpoints_growing",
             "audit_checkpoints_within_log",
+            "audit_checkpoint_notes_no_update",
+            "audit_checkpoint_notes_no_delete",
         ):
             db.session.execute(sa.text(f"DROP TRIGGER {name}"))
 
@@ -130,6 +138,8 @@ def test_a_cut_tail_resigned_with_another_key_is_caught(runner, logged, backend)
     size = _size()
     db.session.execute(sa.delete(AuditEntry).where(AuditEntry.entry_index >= 180))
     db.session.execute(sa.text("DELETE FROM audit_checkpoints WHERE tree_size > 100"))
+    # Their C2SP notes too, or verify names those first (test_audit_tamper_checkpoints.py).
+    db.session.execute(sa.text("DELETE FROM audit_checkpoint_notes WHERE tree_size > 100"))
     leaves = [
         bytes(r)
         for r in db.session.execute(

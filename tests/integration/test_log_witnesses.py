@@ -83,6 +83,22 @@ def witnessed_log(app, tmp_path):
             process.wait(timeout=30)
 
 
+def _offline(runner, tmp_path, note_text: bytes, vkeys: list[str], *extra: str):
+    """`subsidy audit export`, then the offline verifier against the note and the vkeys."""
+    export, saved = tmp_path / "log.jsonl", tmp_path / "checkpoint.txt"
+    assert runner.invoke(args=["audit", "export", str(export)]).exit_code == 0
+    saved.write_bytes(note_text)
+    witnesses = [arg for vkey in vkeys[1:] for arg in ("--witness", vkey)]
+    command = [sys.executable, "-m", "subsidy.audit.verify", str(export), "--note", str(saved)]
+    return subprocess.run(
+        [*command, "--vkey", vkeys[0], *witnesses, *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def _served(client) -> bytes:
     response = client.get("/log/checkpoint")
     assert response.status_code == 200
@@ -119,7 +135,7 @@ def _rewrite_history(backend: str, keep: int, count: int) -> None:
 
 
 def test_both_witnesses_cosign_and_refuse_a_rewritten_history(
-    app, client, runner, witnessed_log, backend
+    app, client, runner, witnessed_log, backend, tmp_path
 ):
     published = runner.invoke(args=["audit", "publish"])
     assert published.exit_code == 0, published.output
@@ -128,6 +144,11 @@ def test_both_witnesses_cosign_and_refuse_a_rewritten_history(
     checked = verify_witnessed(served, log_verifier(), witnessed_log, 2)
     assert checked.checkpoint.size == log_size(db.session) == 40
     assert set(checked.cosigned_by) == {"audit-chamber.example/w", "ngo.example/w"}
+    vkeys = [log_verifier().vkey(), *(w.vkey() for w in witnessed_log)]
+    offline = _offline(runner, tmp_path, served, vkeys, "--quorum", "2")
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert "cosigned by 2 of 2 witnesses (quorum 2)" in offline.stdout
+    assert offline.stdout.splitlines()[-1].startswith("OK 40 entries, root ")
     # Growth is cosigned from the size each witness holds.
     append_entry(actor="test", action="payment", subject="application:99", data={})
     db.session.commit()
@@ -144,6 +165,14 @@ def test_both_witnesses_cosign_and_refuse_a_rewritten_history(
         NotWitnessed, match=re.escape("missing: audit-chamber.example/w, ngo.example/w")
     ):
         verify_witnessed(_served_newest(client), log_verifier(), witnessed_log, 2)
+    # Offline: the forged tree's checkpoint lacks the quorum; the witnessed one an auditor kept
+    # does not match the rewritten log.
+    forged = _offline(runner, tmp_path, _served_newest(client), vkeys, "--quorum", "2")
+    assert forged.returncode == 1
+    assert "FAIL checkpoint note: 0 of 2 witnesses cosigned" in forged.stdout
+    assert "missing: audit-chamber.example/w, ngo.example/w" in forged.stdout
+    kept = _offline(runner, tmp_path, served, vkeys, "--quorum", "2")
+    assert kept.returncode == 1 and "FAIL checkpoint 40: root mismatch" in kept.stdout, kept.stdout
 
 
 def _served_newest(client) -> bytes:
