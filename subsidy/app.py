@@ -11,6 +11,7 @@ from subsidy.access import init_access
 from subsidy.accounts.services import user_for_token
 from subsidy.audit.signing import init_signing_key
 from subsidy.config import build_config, instance_path_from_env
+from subsidy.decisions.signing import init_document_signer
 from subsidy.errors import register_error_handlers
 from subsidy.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from subsidy.i18n import register_i18n, select_locale
@@ -32,6 +33,7 @@ def build_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     init_signing_key(app)
+    init_document_signer(app)
     init_access(app, bearer_user=user_for_token)
     _connect_features(app)
     db.init_app(app)

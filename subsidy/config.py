@@ -108,6 +108,12 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SUBSIDY_SIGNING_KEY", str(instance_path / "signing_key.pem")
     )
     settings["PUBLIC_URL"] = os.environ.get("SUBSIDY_PUBLIC_URL", settings["PUBLIC_URL"])
+    # Unset, a document issued in a request links to the address that request was served on
+    # (subsidy.decisions.issuing.public_url); the default above serves the CLI and the demo.
+    settings["PUBLIC_URL_CONFIGURED"] = "SUBSIDY_PUBLIC_URL" in os.environ
+    # The agency's PKCS#12 that signs the letters; None: a demo one generated into the instance.
+    settings["DOCUMENT_CERT_PATH"] = os.environ.get("SUBSIDY_DOCUMENT_CERT") or None
+    settings["DOCUMENT_CERT_PASSWORD"] = os.environ.get("SUBSIDY_DOCUMENT_CERT_PASSWORD") or None
     for key in ("PAYER_NAME", "PAYER_BIN", "PAYER_IBAN", "PAYER_BIC"):
         settings[key] = os.environ.get(f"SUBSIDY_{key}", settings[key])
     if "SUBSIDY_TRUSTED_PROXIES" in os.environ:
@@ -124,6 +130,8 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
     settings["MIGRATE_DATABASE_URI"] = os.environ.get("SUBSIDY_MIGRATE_DATABASE_URL") or None
     if "SQLALCHEMY_DATABASE_URI" in overrides:
         settings["MIGRATE_DATABASE_URI"] = None
+    if "PUBLIC_URL" in overrides:
+        settings["PUBLIC_URL_CONFIGURED"] = True
     settings.update(overrides)
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = os.environ.get("SUBSIDY_SECRET_KEY") or _read_or_create_secret(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 from flask import request
 
 from subsidy.access import Role, api_user, public, roles
@@ -7,8 +9,8 @@ from subsidy.api_docs import Blueprint
 from subsidy.applications.queries import application_view, visible_application
 from subsidy.applications.schemas import ApplicationSchema
 from subsidy.decisions import services
-from subsidy.decisions.http import pdf_response, tlog_proof_response, uploaded_sha256
-from subsidy.decisions.queries import latest_document, parse_sha256, verification
+from subsidy.decisions.http import pdf_response, tlog_proof_response, uploaded_pdf
+from subsidy.decisions.queries import latest_document, parse_sha256
 from subsidy.decisions.schemas import (
     ApproveSchema,
     RejectSchema,
@@ -16,6 +18,7 @@ from subsidy.decisions.schemas import (
     VerifyHashSchema,
     VerifyUploadSchema,
 )
+from subsidy.decisions.verifying import verify_document
 from subsidy.errors import NotFound, ValidationFailed
 from subsidy.extensions import limiter
 from subsidy.unit_of_work import keep_changes
@@ -34,15 +37,18 @@ decisions_blp = Blueprint(
 @blp.response(200, VerificationSchema)
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def verify(payload, files):
-    """Is this a genuine decision? Send the PDF (multipart field `file`) or `{"sha256": ...}`."""
+    """Is this a genuine decision? Send the PDF (multipart field `file`) or `{"sha256": ...}`.
+    `valid`: the service issued a document with this PDF or content hash; `signature`: the PAdES
+    signature of the file sent (or, for a hash, of the stored file) against the agency's CA."""
     for name in request.form:  # parts that are not files: not ours, as unknown JSON keys
         raise ValidationFailed.field(name or "_form", "unknown field")
     upload = files.get("file") or request.files.get("file")
     if upload is not None:
-        return verification(uploaded_sha256(upload))
+        pdf = uploaded_pdf(upload)
+        return verify_document(hashlib.sha256(pdf).hexdigest(), pdf)
     if not payload or "sha256" not in payload:
         raise ValidationFailed.field("sha256", "send a PDF as `file` or its SHA-256 as `sha256`")
-    return verification(parse_sha256(payload["sha256"]))
+    return verify_document(parse_sha256(payload["sha256"]))
 
 
 @decisions_blp.route("/<int(max=2147483647):application_id>/approve", methods=["POST"])

@@ -31,7 +31,10 @@ OUTCOMES = ("approved", "rejected")
 # (the ``document_issued`` entry links the document and the decision's entry).
 # 3: ``appeal_until``, the last day to appeal (documents of format 2 stay valid: they are stored
 # bytes, never rendered again).
-CONTENT_FORMAT = "subsidy-decision/3"
+# 4: ``officials`` as {"role", "name", "position"} (they were "#<id> — role" texts) and
+# ``signature``, the certificate that signs the file, as the letter prints it.
+CONTENT_FORMAT = "subsidy-decision/4"
+OFFICIAL_ROLES = ("first_approval", "decision")
 
 
 @dataclass(frozen=True)
@@ -61,10 +64,14 @@ class DecisionDocument:
     checks: tuple[dict[str, Any], ...]  # CheckResult.to_json() of the evaluation, in order
     evaluated_on: date
     snapshots: dict[str, int | None]  # registry snapshot ids the evaluation used
-    officials: tuple[str, ...]  # e.g. "official #3 (first approval)"
+    # Who decided, in order: {"role": "first_approval" | "decision", "name": "Серикова Айгерим
+    # Болатовна", "position": "Бас маман / Главный специалист" or ""}.
+    officials: tuple[dict[str, str], ...]
     verify_url: str  # what the QR code encodes; see verify_url_for()
     # The last day to appeal: the decided date + 3 months. None prints the rule without a date.
     appeal_until: date | None = None
+    # The certificate the file is signed with: {"name", "serial", "issuer"}; None: unsigned.
+    signature: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
@@ -79,6 +86,9 @@ class DecisionDocument:
             raise ValueError("an approval states the approved amount")
         if self.outcome == "rejected" and (self.approved_amount is not None or not self.reason):
             raise ValueError("a rejection states a reason and approves no amount")
+        for official in self.officials:
+            if official.get("role") not in OFFICIAL_ROLES or not official.get("name"):
+                raise ValueError(f"an official is a role ({', '.join(OFFICIAL_ROLES)}) and a name")
 
     @property
     def reason(self) -> str:

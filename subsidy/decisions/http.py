@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import Response
 
 from subsidy.errors import DomainError, ValidationFailed
@@ -16,8 +14,8 @@ class TooLarge(DomainError):
     code = "too_large"
 
 
-def uploaded_sha256(storage) -> str:
-    """SHA-256 of an uploaded file, refusing anything over the limit or not a PDF."""
+def uploaded_pdf(storage) -> bytes:
+    """An uploaded file's bytes, refusing anything over the limit or not a PDF."""
     data = storage.stream.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise TooLarge(
@@ -25,7 +23,7 @@ def uploaded_sha256(storage) -> str:
         )
     if not data.startswith(b"%PDF-"):
         raise ValidationFailed.field("file", "is not a PDF document")
-    return hashlib.sha256(data).hexdigest()
+    return data
 
 
 def pdf_response(document) -> Response:
@@ -33,6 +31,17 @@ def pdf_response(document) -> Response:
     response = Response(document.pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
     response.headers["X-Content-SHA256"] = document.pdf_sha256
+    return response
+
+
+def trust_roots_response() -> Response:
+    """The certificates the agency's signatures chain to, PEM: what ``pdfsig -nssdir`` or
+    pyHanko's ``--trust`` needs to call a letter's signature trusted."""
+    from subsidy.decisions.signing import trust_roots_pem
+
+    response = Response(trust_roots_pem(), mimetype="application/x-pem-file")
+    response.headers["Content-Disposition"] = 'attachment; filename="document-ca.pem"'
+    response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
 

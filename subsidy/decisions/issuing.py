@@ -1,12 +1,22 @@
 """Issuing the decision document, in the same transaction as the decision it records.
 
-Rendering a PDF takes 30-40 ms, and every writer in the service waits while one holds the log
-lock. So a decision's document is drafted and rendered *before* the lock (:func:`draft`), from
-what the decision will be, and under the lock the content is built again from the decision as
-made — a cheap dataclass — and compared: the same content reuses the rendered bytes; anything
-that changed in between (another official's decision, a new day) renders again. The content
-depends only on the decision and the application, never on the log (the document does not print
-its log index; the ``document_issued`` entry records both), so the comparison usually holds.
+Rendering a PDF takes 30-40 ms and signing it another ~25 ms, and every writer in the service
+waits while one holds the log lock. So a decision's document is drafted, rendered and signed
+*before* the lock (:func:`draft`), from what the decision will be, and under the lock the content
+is built again from the decision as made — a cheap dataclass — and compared: the same content
+reuses the signed bytes; anything that changed in between (another official's decision, a new
+day) renders and signs again. The content depends only on the decision and the application,
+never on the log (the document does not print its log index; the ``document_issued`` entry
+records both), so the comparison usually holds.
+
+The stored file is the signed one, and ``pdf_sha256`` (logged) is its hash. A signature carries
+its own signing time, so two signings of the same PDF differ; the rendering itself does not: the
+signed file begins with the bytes :func:`~subsidy.decisions.pdf.render_decision` gives for its
+content, which is what ``content_sha256`` (the QR code's hash) stands for.
+
+The QR code links to ``SUBSIDY_PUBLIC_URL``; unset, to the address the request issuing the
+document was served on (:func:`public_url`), so that a service on another port or host than the
+default prints codes that lead back to it.
 """
 
 from __future__ import annotations
@@ -17,8 +27,9 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 
+from subsidy.accounts.queries import officials as official_names
 from subsidy.applications.models import Application
 from subsidy.audit.actions import Action
 from subsidy.audit.services import append_entry
@@ -27,6 +38,7 @@ from subsidy.decisions.labels import APPEAL_MONTHS
 from subsidy.decisions.models import DecisionDocument
 from subsidy.decisions.pdf import render_decision
 from subsidy.decisions.queries import document_count
+from subsidy.decisions.signing import sign, signer_identity
 from subsidy.eligibility.obligations import add_months
 from subsidy.extensions import db
 from subsidy.programs.queries import definition_of
@@ -57,13 +69,28 @@ class Rendered:
     pdf_sha256: str
 
 
-def _officials(decision: Decision) -> tuple[str, ...]:
-    names = []
+def public_url() -> str:
+    """Where the QR codes of the documents issued now lead: ``SUBSIDY_PUBLIC_URL`` if set, else
+    the address this request was served on (scheme, host and port, as the proxies the service
+    trusts report them), else — the CLI, the demo — the configured default."""
+    config = current_app.config
+    if config.get("PUBLIC_URL_CONFIGURED") or not has_request_context():
+        return config["PUBLIC_URL"]
+    return request.host_url.rstrip("/")
+
+
+def _officials(decision: Decision) -> tuple[dict[str, str], ...]:
+    """Who decided, named as their accounts say (the username when no name is set)."""
+    roles = []
     first = decision.first_approver_id
     if first and first != decision.decided_by_id:
-        names.append(f"#{first} — бірінші келісім / первое одобрение")
-    names.append(f"#{decision.decided_by_id} — шешім / решение")
-    return tuple(names)
+        roles.append(("first_approval", first))
+    roles.append(("decision", decision.decided_by_id))
+    names = official_names(user_id for _, user_id in roles)
+    return tuple(
+        {"role": role, **names.get(user_id, {"name": f"#{user_id}", "position": ""})}
+        for role, user_id in roles
+    )
 
 
 def document_for(application: Application, decision: Decision, number: str):
@@ -100,20 +127,21 @@ def document_for(application: Application, decision: Decision, number: str):
         officials=_officials(decision),
         verify_url="",
         appeal_until=add_months(decision.decided_on, APPEAL_MONTHS),
+        signature=signer_identity(),
     )
-    public_url = current_app.config["PUBLIC_URL"]
-    return dataclasses.replace(content, verify_url=doc_module.verify_url_for(public_url, content))
+    return dataclasses.replace(content, verify_url=doc_module.verify_url_for(public_url(), content))
 
 
 def render(content: doc_module.DecisionDocument) -> Rendered:
-    pdf = render_decision(content)
+    """The content rendered and signed by the agency."""
+    pdf = sign(render_decision(content))
     return Rendered(
         content, doc_module.content_sha256(content), pdf, hashlib.sha256(pdf).hexdigest()
     )
 
 
 def draft(application: Application, decision: Decision) -> Rendered:
-    """The document the decision will have, rendered before the log lock is taken."""
+    """The document the decision will have, rendered and signed before the log lock."""
     number = _next_number(application)
     return render(document_for(application, decision, number))
 

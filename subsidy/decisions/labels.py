@@ -26,6 +26,62 @@ SNAPSHOT_NAMES = {
     "land": "жер / земля",
     "tax": "салық / налоги",
 }
+# Each eligibility rule as a letter names its check (the rule's id is the program file's word).
+RULE_TITLES = {
+    "min_livestock_heads": ("Мал басының ең аз саны", "Минимальное поголовье"),
+    "identified_livestock_share": (
+        "Бірдейлендірілген мал үлесі",
+        "Доля идентифицированного поголовья",
+    ),
+    "min_land_hectares": ("Жердің ең аз көлемі", "Минимальная площадь земли"),
+    "no_tax_arrears": ("Салық берешегінің болмауы", "Отсутствие налоговой задолженности"),
+    "cooperative_min_members": (
+        "Кооператив мүшелерінің ең аз саны",
+        "Минимальное число членов кооператива",
+    ),
+    "one_application_per_applicant": (
+        "Бағдарлама бойынша бір өтінім",
+        "Одна заявка по программе",
+    ),
+    "quantity_within_registry": (
+        "Мәлімделген көлемнің тізілімге сәйкестігі",
+        "Заявленный объём в пределах данных реестров",
+    ),
+    "no_double_funding": (
+        "Қосарланған қаржыландырудың болмауы",
+        "Отсутствие двойного финансирования",
+    ),
+    "animal_age": ("Жануарлардың жасы", "Возраст животных"),
+    "animals_owned_since": ("Жануарларды иелену мерзімі", "Срок владения животными"),
+}
+# A check of a rule this version does not know (never its id: that is no word for a farmer).
+OTHER_CHECK = ("Сәйкестік шарты", "Условие соответствия")
+# What each deciding official did.
+OFFICIAL_ROLE_NAMES = {
+    "first_approval": ("бірінші келісім", "первое одобрение"),
+    "decision": ("шешім", "решение"),
+}
+# The legal basis every letter names besides its program's own: the region's resolution that
+# sets the volumes and norms, and, for a program that names none, the Minister's Rules.
+AKIMAT_BASIS = (
+    "Субсидиялар көлемі мен нормативтері — Шығыс Қазақстан облысы әкімдігінің ауыл "
+    "шаруашылығын субсидиялау туралы қаулысы бойынша.",
+    "Объёмы и нормативы субсидий — по постановлению акимата Восточно-Казахстанской области о "
+    "субсидировании сельского хозяйства.",
+)
+RULES_BASIS = (
+    "Қазақстан Республикасы Ауыл шаруашылығы министрінің бұйрығымен бекітілген субсидиялау "
+    "қағидалары.",
+    "Правила субсидирования, утверждённые приказом Министра сельского хозяйства Республики "
+    "Казахстан.",
+)
+
+
+def rule_title(rule: str) -> tuple[str, str]:
+    """(kk, ru) name of a check of ``rule``."""
+    return RULE_TITLES.get(rule, OTHER_CHECK)
+
+
 # Unit after a quantity, and after a rate ("45,00 ₸ / л").
 QUANTITY_UNITS = {"liter": "л", "head": "бас / гол.", "hectare": "га"}
 RATE_UNITS = {"liter": "л", "head": "бас / голову", "hectare": "га"}

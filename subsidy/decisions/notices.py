@@ -42,8 +42,10 @@ __all__ = [
     "verify_url_for",
 ]
 
-RECOVERY_FORMAT = "subsidy-recovery-notice/1"
-APPEAL_FORMAT = "subsidy-appeal-decision/1"
+# 2: ``signature`` (the certificate the file is signed with); the appeal decision's ``official``
+# as {"name", "position"} (it was "#<id> — role").
+RECOVERY_FORMAT = "subsidy-recovery-notice/2"
+APPEAL_FORMAT = "subsidy-appeal-decision/2"
 APPEALED = ("rejection", "ineligible", "recovery")
 APPEAL_OUTCOMES = ("granted", "dismissed")
 # What an obligation asks for, (kk, ru), with its term in months.
@@ -88,6 +90,8 @@ class RecoveryNotice:
     due_on: date  # repay by
     appeal_until: date  # the issue date (Almaty) + 3 months
     verify_url: str  # what the QR code encodes; see verify_url_for()
+    # The certificate the file is signed with: {"name", "serial", "issuer"}; None: unsigned.
+    signature: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         _require_aware(self.issued_at)
@@ -120,7 +124,7 @@ class AppealDecision:
     decision_reason: str
     decided_on: date
     issued_at: datetime  # aware; printed in Almaty time
-    official: str  # e.g. "#7 — шешім / решение"
+    official: dict[str, str]  # {"name": "Ким Сергей Владимирович", "position": "..." or ""}
     program_code: str
     program_name: dict[str, str]
     applicant_name: str
@@ -128,6 +132,7 @@ class AppealDecision:
     district_name: dict[str, str]
     consequence: dict[str, str]  # {"ru", "kk", "en"}: what follows; see standard_consequence()
     verify_url: str
+    signature: dict[str, str] | None = None  # as RecoveryNotice.signature
 
     def __post_init__(self) -> None:
         _require_aware(self.issued_at)
@@ -143,6 +148,8 @@ class AppealDecision:
             raise ValueError("consequence must be stated in Kazakh and Russian")
         if self.decided_on < self.filed_on:
             raise ValueError("an appeal is decided on or after the day it was filed")
+        if not (self.official.get("name") or "").strip():
+            raise ValueError("an appeal decision names the official who decided it")
 
 
 Notice = RecoveryNotice | AppealDecision
@@ -244,6 +251,7 @@ def recovery_story(doc: RecoveryNotice) -> list[Flowable]:
             "Хабарламаның түпнұсқалығын тексеру үшін QR-кодты сканерлеңіз немесе төмендегі "
             "сілтемені ашыңыз.",
             "Для проверки подлинности уведомления отсканируйте QR-код или откройте ссылку ниже.",
+            doc.signature,
         ),
     ]
 
@@ -399,8 +407,8 @@ def appeal_story(doc: AppealDecision) -> list[Flowable]:
                 (
                     "Шешім қабылдаған лауазымды тұлға",
                     "Должностное лицо, принявшее решение",
-                    pdf.text(doc.official),
-                )
+                    pdf.official_lines(doc.official),
+                ),
             ],
             heading="Шешім туралы мәліметтер / Сведения о решении",
         ),
@@ -411,6 +419,7 @@ def appeal_story(doc: AppealDecision) -> list[Flowable]:
             "Шешімнің түпнұсқалығын тексеру үшін QR-кодты сканерлеңіз немесе төмендегі "
             "сілтемені ашыңыз.",
             "Для проверки подлинности решения отсканируйте QR-код или откройте ссылку ниже.",
+            doc.signature,
         ),
     ]
 

@@ -17,17 +17,18 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from flask import current_app
-
+from subsidy.accounts.queries import officials as official_names
 from subsidy.applications.models import Application
 from subsidy.audit.actions import Action
 from subsidy.audit.services import append_entry
 from subsidy.clock import today
 from subsidy.db import utcnow
 from subsidy.decisions import notices
+from subsidy.decisions.issuing import public_url
 from subsidy.decisions.labels import APPEAL_MONTHS
 from subsidy.decisions.models import DecisionDocument
 from subsidy.decisions.queries import document_count, newest_document
+from subsidy.decisions.signing import sign, signer_identity
 from subsidy.eligibility.obligations import add_months
 from subsidy.extensions import db
 from subsidy.programs.queries import definition_of
@@ -37,7 +38,7 @@ N = TypeVar("N", notices.RecoveryNotice, notices.AppealDecision)
 
 @dataclasses.dataclass(frozen=True)
 class PreparedNotice:
-    """A letter's content and its rendered PDF, made before the log lock is taken."""
+    """A letter's content and its rendered, signed PDF, made before the log lock is taken."""
 
     content: notices.Notice
     pdf: bytes
@@ -80,9 +81,10 @@ def prepare_recovery_notice(
         due_on=due_on,
         appeal_until=add_months(today(), APPEAL_MONTHS),
         verify_url="",
+        signature=signer_identity(),
     )
     content = _with_verify_url(content)
-    return PreparedNotice(content, notices.render_recovery_notice(content))
+    return PreparedNotice(content, sign(notices.render_recovery_notice(content)))
 
 
 def store_recovery_notice(
@@ -118,7 +120,14 @@ def issue_appeal_decision(
 ) -> DecisionDocument:
     """Store and log the decision on appeal ``appeal_id``. ``decision_index``: the log entry of
     the decision (appeal_granted / appeal_dismissed), if the caller appended one; the row
-    points at the ``document_issued`` entry otherwise."""
+    points at the ``document_issued`` entry otherwise.
+
+    Rendered and signed here, under the caller's log lock (~60 ms): what the letter says follows
+    from the decision just made (an application evaluated again, a recovery cancelled), and
+    appeals are rare next to decisions."""
+    official = official_names([official_id]).get(
+        official_id, {"name": f"#{official_id}", "position": ""}
+    )
     content = notices.AppealDecision(
         number=f"{application.number}-A{document_count(application.id, 'appeal') + 1}",
         application_number=application.number,
@@ -130,16 +139,17 @@ def issue_appeal_decision(
         decision_reason=decision_reason,
         decided_on=today(),
         issued_at=utcnow(),
-        official=f"#{official_id} — шешім / решение",
+        official=official,
         **_parties(application),
         consequence=dict(consequence),
         verify_url="",
+        signature=signer_identity(),
     )
     content = _with_verify_url(content)
     return _issue(
         application,
         content,
-        notices.render_appeal_decision(content),
+        sign(notices.render_appeal_decision(content)),
         kind="appeal",
         outcome=outcome,
         link={"appeal": appeal_id},
@@ -161,8 +171,7 @@ def _parties(application: Application) -> dict[str, object]:
 
 
 def _with_verify_url(content: N) -> N:
-    public_url = current_app.config["PUBLIC_URL"]
-    return dataclasses.replace(content, verify_url=notices.verify_url_for(public_url, content))
+    return dataclasses.replace(content, verify_url=notices.verify_url_for(public_url(), content))
 
 
 def _issue(

@@ -9,7 +9,12 @@ reportlab and font versions are the same.
 
 Every text that varies (names, reasons, explanations) is a Paragraph in a fixed-width column, so
 it wraps (long words are split too). Tables split across pages between rows, the header of the
-checks repeated; a text too tall for one page is first cut into continuation rows.
+checks repeated, never leaving a heading with a single row; a text too tall for one page is first
+cut into continuation rows. Every page is numbered "бет N / M — стр. N из M": the pages are kept
+until the last one is laid out (:class:`_NumberedCanvas`), then each footer is drawn.
+
+The PDF leaves here unsigned; :mod:`subsidy.decisions.pades` adds the agency's signature as an
+incremental update, so the signed file begins with exactly these bytes.
 
 The public pieces below (``build``, ``heading``, ``rows_table``, ``grid``, ``verdict``,
 ``appeal_table``, ``verification``, ``text``, ...) lay out the service's other letters too, the
@@ -36,13 +41,17 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from subsidy.decisions import styles
 from subsidy.decisions.document import DecisionDocument
 from subsidy.decisions.labels import (
+    AKIMAT_BASIS,
     APPLICANT_KINDS,
+    OFFICIAL_ROLE_NAMES,
+    RULES_BASIS,
     SNAPSHOT_NAMES,
     appeal_rule,
     date_text,
     money_text,
     quantity_text,
     rate_text,
+    rule_title,
 )
 from subsidy.decisions.qr import QrCode
 
@@ -55,14 +64,17 @@ __all__ = [
     "heading",
     "issued_text",
     "label",
+    "legal_basis",
     "lines",
     "mark",
+    "official_lines",
     "pieces",
     "program_value",
     "register_fonts",
     "render_bare_page",
     "render_decision",
     "rows_table",
+    "signature_lines",
     "story",
     "text",
     "verdict",
@@ -130,17 +142,37 @@ def build(flowables: list[Flowable], *, title: str, subject: str, issued_at: dat
     def first_page(canvas: Canvas, template: SimpleDocTemplate) -> None:
         # Invariant mode stamps 2000-01-01; the document's own time is the truthful date.
         canvas.setDateFormatter(lambda *_: f"D:{issued:%Y%m%d%H%M%S}+05'00'")
-        later_pages(canvas, template)
 
-    def later_pages(canvas: Canvas, template: SimpleDocTemplate) -> None:
-        footer(canvas, title)
+    def numbered(*args: Any, **kwargs: Any) -> _NumberedCanvas:
+        return _NumberedCanvas(title, *args, **kwargs)
 
     out = BytesIO()
     with _building:
         template(out, title=title, subject=subject).build(
-            flowables, onFirstPage=first_page, onLaterPages=later_pages
+            flowables, onFirstPage=first_page, canvasmaker=numbered
         )
     return out.getvalue()
+
+
+class _NumberedCanvas(Canvas):
+    """Keeps every page until the document ends, then draws each footer with the total."""
+
+    def __init__(self, title: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._title = title
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self._startPage()  # type: ignore[attr-defined]  # reportlab's, missing from its stubs
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            footer(self, self._title, self.getPageNumber(), total)
+            super().showPage()
+        super().save()
 
 
 def render_bare_page(text: str) -> bytes:
@@ -172,7 +204,7 @@ def template(out: BytesIO, *, title: str, subject: str) -> SimpleDocTemplate:
     )
 
 
-def footer(canvas: Canvas, title: str) -> None:
+def footer(canvas: Canvas, title: str, page: int, pages: int) -> None:
     canvas.saveState()
     canvas.setStrokeColor(styles.RULE_LINE)
     canvas.setLineWidth(0.4)
@@ -180,8 +212,12 @@ def footer(canvas: Canvas, title: str) -> None:
     canvas.setFont(styles.FONT, 7.5)
     canvas.setFillColor(styles.GREY)
     canvas.drawString(styles.MARGIN, 12 * mm, title)
-    canvas.drawRightString(A4[0] - styles.MARGIN, 12 * mm, f"бет/стр. {canvas.getPageNumber()}")
+    canvas.drawRightString(A4[0] - styles.MARGIN, 12 * mm, page_text(page, pages))
     canvas.restoreState()
+
+
+def page_text(page: int, pages: int) -> str:
+    return f"бет {page} / {pages} — стр. {page} из {pages}"
 
 
 # --- the story -------------------------------------------------------------------------------
@@ -217,6 +253,7 @@ def story(doc: DecisionDocument) -> list[Flowable]:
             "Шешімнің түпнұсқалығын тексеру үшін QR-кодты сканерлеңіз немесе төмендегі "
             "сілтемені ашыңыз.",
             "Для проверки подлинности решения отсканируйте QR-код или откройте ссылку ниже.",
+            doc.signature,
         ),
     ]
 
@@ -242,7 +279,7 @@ def _decision_rows(doc: DecisionDocument) -> list[Row]:
         ("Берілген уақыты", "Время выдачи", text(issued_text(doc.issued_at))),
         ("Өтінім нөмірі", "Номер заявки", text(doc.application_number)),
         ("Бағдарлама", "Программа", program_value(doc.program_code, doc.program_name, version)),
-        ("Құқықтық негіз", "Правовое основание", _reference(doc.reference)),
+        ("Құқықтық негіз", "Правовое основание", legal_basis(doc.reference)),
     ]
 
 
@@ -300,13 +337,38 @@ def _money_rows(doc: DecisionDocument) -> list[Row]:
 
 
 def _record_rows(doc: DecisionDocument) -> list[Row]:
-    return [
+    rows: list[Row] = [
         (
             "Шешім қабылдаған лауазымды тұлғалар",
             "Должностные лица, принявшие решение",
-            lines(*doc.officials) or "—",
+            "<br/>".join(official_lines(official) for official in doc.officials) or "—",
         ),
     ]
+    return rows
+
+
+def official_lines(official: dict[str, str]) -> str:
+    """The official's name in bold, their position, and (for a decision) what they did."""
+    value = f"<b>{text(official.get('name', ''))}</b>"
+    if official.get("position"):
+        value += f"<br/>{text(official['position'])}"
+    role = OFFICIAL_ROLE_NAMES.get(official.get("role", ""))
+    if role:
+        value += f'<br/><font size="7.5" color="#555555">{text(" / ".join(role))}</font>'
+    return value
+
+
+def signature_lines(signature: dict[str, str]) -> str:
+    """Who signs the file electronically, as its certificate names them."""
+    certificate = (
+        f"сертификат № {signature.get('serial', '')}; "
+        f"куәландырушы орталық / удостоверяющий центр: {signature.get('issuer', '')}"
+    )
+    return (
+        "<b>Электрондық цифрлық қолтаңба / Электронная цифровая подпись</b><br/>"
+        f"{text(signature.get('name', ''))}"
+        f'<br/><font size="7.5" color="#555555">{text(certificate)}</font>'
+    )
 
 
 def rows_table(rows: list[Row], heading: str | None = None) -> Table:
@@ -322,10 +384,14 @@ def rows_table(rows: list[Row], heading: str | None = None) -> Table:
 
 
 def grid(
-    headings: list[Paragraph], data: list[list[Any]], widths: list[float], header: bool = False
+    headings: list[Paragraph],
+    data: list[list[Any]],
+    widths: list[float],
+    header: bool = False,
+    keep: int = 1,
 ) -> Table:
-    """Rows under full-width headings that stay with the first row (and the column header,
-    repeated on every page, if ``header``): a heading never ends a page."""
+    """Rows under full-width headings that stay with the first ``keep`` rows (and the column
+    header, repeated on every page, if ``header``): a heading never ends a page."""
     top = len(headings)
     table = Table(
         [[heading] + [""] * (len(widths) - 1) for heading in headings] + data,
@@ -338,7 +404,7 @@ def grid(
         ("LINEBELOW", (0, top), (-1, -1), 0.4, styles.RULE_LINE),
     ]
     if top:
-        first_row = min(top + header, top + len(data) - 1)
+        first_row = min(top + header + max(keep, 1) - 1, top + len(data) - 1)
         commands += [("SPAN", (0, row), (-1, row)) for row in range(top)]
         commands += [
             ("LEFTPADDING", (0, 0), (-1, top - 1), 0),
@@ -401,26 +467,38 @@ def _evaluation_line(doc: DecisionDocument) -> str:
     )
 
 
+# The checks' heading and column header stay with this many checks (at most this tall): the
+# table never begins at the foot of a page with a single row.
+KEEP_CHECKS = 3
+KEEP_HEIGHT = 320
+
+
 def _checks_table(doc: DecisionDocument) -> Table:
     widths = [9 * mm, 18 * mm, styles.CONTENT_WIDTH - 27 * mm]
     data: list[list[Any]] = [
         [
             Paragraph("№", styles.LABEL),
             Paragraph("Нәтиже / Итог", styles.LABEL),
-            Paragraph("Түсіндірме / Пояснение", styles.LABEL),
+            Paragraph("Тексеру және түсіндірме / Проверка и пояснение", styles.LABEL),
         ]
     ]
+    kept, height = 0, 0.0
     for position, check in enumerate(doc.checks, start=1):
         detail = check.get("detail") or {}
         passed = bool(check.get("passed"))
+        title_kk, title_ru = rule_title(str(check.get("rule", "")))
         explanation = lines(detail.get("kk") or "", detail.get("ru") or detail.get("en") or "")
-        rule = text(str(check.get("rule", "")))
         paragraph = Paragraph(
-            f'{explanation}<br/><font size="7.5" color="#555555">{rule}</font>', styles.BODY
+            f"<b>{text(title_kk)} / {text(title_ru)}</b><br/>{explanation}", styles.BODY
         )
         number: Any = Paragraph(str(position), styles.BODY)
         mark: Any = Paragraph(_marks["passed" if passed else "failed"], styles.VERDICT[passed])
-        for piece in pieces(paragraph, widths[2]):
+        parts = pieces(paragraph, widths[2])
+        if position <= KEEP_CHECKS:
+            height += sum(_row_height(part, widths[2]) for part in parts)
+            if height <= KEEP_HEIGHT or position == 1:
+                kept += len(parts)
+        for piece in parts:
             data.append([number, mark, piece])
             number = mark = ""
     if len(data) == 1:
@@ -429,18 +507,26 @@ def _checks_table(doc: DecisionDocument) -> Table:
         Paragraph("Сәйкестік тексерулері / Проверки соответствия", styles.HEADING),
         Paragraph(_evaluation_line(doc), styles.INTRO),
     ]
-    return grid(headings, data, widths, header=True)
+    return grid(headings, data, widths, header=True, keep=max(kept, 1))
 
 
-def verification(url: str, note_kk: str, note_ru: str) -> Table:
-    """The QR code of ``url`` beside how to use it, the URL itself printed under both."""
+def _row_height(piece: Flowable, column: float) -> float:
+    return piece.wrap(column - 2 * styles.PADDING, styles.MAX_ROW_HEIGHT)[1] + 7
+
+
+def verification(
+    url: str, note_kk: str, note_ru: str, signature: dict[str, str] | None = None
+) -> Table:
+    """The QR code of ``url`` beside how to use it and who signed the file, the URL itself
+    printed under both: the letter's stamp."""
     note = lines(note_kk, note_ru)
     title = "<b>Түпнұсқалығын тексеру / Проверка подлинности</b>"
+    signed = f"<br/><br/>{signature_lines(signature)}" if signature else ""
     table = Table(
         [
             [
                 QrCode(url, styles.QR_SIZE),
-                Paragraph(f"{title}<br/>{note}", styles.BODY),
+                Paragraph(f"{title}<br/>{note}{signed}", styles.BODY),
             ],
             [Paragraph(text(url), styles.SMALL), ""],
         ],
@@ -479,9 +565,17 @@ def lines(*values: str) -> str:
     return "<br/>".join(text(value) for value in values if value)
 
 
-def _reference(reference: str | dict[str, str] | None) -> str:
-    if isinstance(reference, dict):
-        return lines(reference.get("kk", ""), reference.get("ru", "")) or text(
-            reference.get("en", "")
-        )
-    return text(reference or "") or "—"
+def legal_basis(reference: str | dict[str, str] | None) -> str:
+    """The program's legal basis (Kazakh above Russian), then the akimat's resolution; the
+    Minister's Rules stand in for a program that names none."""
+    if isinstance(reference, dict) and (reference.get("kk") or reference.get("ru")):
+        kk, ru = reference.get("kk", ""), reference.get("ru", "")
+    elif isinstance(reference, dict) and reference.get("en"):
+        kk = ru = reference["en"]
+    elif isinstance(reference, str) and reference.strip():
+        kk = ru = reference
+    else:
+        kk, ru = RULES_BASIS
+    if kk == ru:
+        return lines(kk, *AKIMAT_BASIS)
+    return lines(f"{kk} {AKIMAT_BASIS[0]}", f"{ru} {AKIMAT_BASIS[1]}")

@@ -23,6 +23,30 @@ class VerifyUploadSchema(Schema):
     file = Upload(metadata={"description": "the decision PDF"})
 
 
+class SignatureSchema(Schema):
+    state = fields.String(
+        required=True,
+        metadata={
+            "description": "valid (intact, by a certificate chaining to the agency's CA, over "
+            "the whole file), invalid, or absent (the file has no signature)"
+        },
+    )
+    signer = fields.String(allow_none=True, metadata={"description": "the certificate's holder"})
+    subject = fields.String(allow_none=True, metadata={"description": "RFC 4514"})
+    serial = fields.String(allow_none=True, metadata={"description": "hexadecimal"})
+    signed_at = fields.AwareDateTime(allow_none=True)
+    intact = fields.Boolean()
+    trusted = fields.Boolean()
+    whole_file = fields.Boolean()
+    problem = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "why invalid: unreadable, malformed, changed, mismatch, untrusted, "
+            "extended or invalid"
+        },
+    )
+
+
 class VerificationSchema(Schema):
     valid = fields.Boolean(required=True)
     sha256 = fields.String(required=True)
@@ -41,4 +65,9 @@ class VerificationSchema(Schema):
     log_index = fields.Integer()
     inclusion_proof = fields.String(
         metadata={"description": "add &tree_size=<checkpoint size> to get the proof"}
+    )
+    signature = fields.Nested(
+        SignatureSchema,
+        allow_none=True,
+        metadata={"description": "the PDF's signature; null for a hash the service never issued"},
     )

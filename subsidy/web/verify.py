@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, abort, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from subsidy.access import public
-from subsidy.decisions.http import tlog_proof_response, uploaded_sha256
-from subsidy.decisions.queries import find_document, parse_sha256, verification
+from subsidy.decisions.http import tlog_proof_response, trust_roots_response, uploaded_pdf
+from subsidy.decisions.queries import find_document, parse_sha256
+from subsidy.decisions.verifying import verify_document
 from subsidy.errors import DomainError
 from subsidy.extensions import limiter
 from subsidy.web.labels import OUTCOME_LABELS as OUTCOMES
@@ -16,6 +20,17 @@ from subsidy.web.labels import STATUS_LABELS as STATUSES
 from subsidy.web.labels import label
 
 bp = Blueprint("verify", __name__)
+
+# Why a signature is not valid (subsidy.decisions.pades.SignatureCheck.problem).
+SIGNATURE_PROBLEMS = {
+    "unreadable": _l("The file cannot be read as a PDF."),
+    "malformed": _l("The signature in the file cannot be read."),
+    "changed": _l("The file was changed after it was signed."),
+    "mismatch": _l("The signature does not match its certificate."),
+    "untrusted": _l("The certificate is not one the agency's certification authority issued."),
+    "extended": _l("Something was added to the file after it was signed."),
+    "invalid": _l("The signature is not valid."),
+}
 
 
 class VerifyForm(FlaskForm):
@@ -30,9 +45,10 @@ def verify_page():
     result, error, status = None, None, 200
     try:
         if form.validate_on_submit():
-            result = verification(uploaded_sha256(form.file.data))
+            pdf = uploaded_pdf(form.file.data)
+            result = verify_document(hashlib.sha256(pdf).hexdigest(), pdf)
         elif request.method == "GET" and request.args.get("sha256"):
-            result = verification(parse_sha256(request.args["sha256"]))
+            result = verify_document(parse_sha256(request.args["sha256"]))
     except DomainError as refusal:
         error, status = refusal.one_line(), refusal.status
     return render_template(
@@ -43,7 +59,15 @@ def verify_page():
         outcomes=OUTCOMES,
         statuses=STATUSES,
         label=label,
+        signature_problems=SIGNATURE_PROBLEMS,
     ), status
+
+
+@bp.route("/verify/document-ca.pem")
+@public
+def trust_roots():
+    """The certificate authority the agency's signatures chain to, to validate them offline."""
+    return trust_roots_response()
 
 
 @bp.route("/verify/<sha256>.tlog-proof")

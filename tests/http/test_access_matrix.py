@@ -147,6 +147,7 @@ MATRIX = {
         API_READERS, anonymous=302, other=404
     ),
     ("GET", "/verify/<sha256>.tlog-proof"): PUBLIC,
+    ("GET", "/verify/document-ca.pem"): PUBLIC,
     ("POST", "/applications/<int(max=2147483647):application_id>/approve"): _only(
         ("official",), anonymous=302
     ),

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from subsidy.accounts.models import User
 from subsidy.applicants.models import Applicant
 from subsidy.audit.models import AuditEntry
+from subsidy.decisions.models import DecisionDocument
 from subsidy.extensions import db
 from tests.factories import first_district, make_applicant
 
@@ -133,6 +134,13 @@ def test_seed_demo_is_idempotent(runner):
         sa.select(sa.func.count()).select_from(Applicant).where(Applicant.kind == "cooperative")
     ).scalar_one()
     assert coops == 31
+    # The demo's officials have names and positions, and its letters print them.
+    official = db.session.execute(sa.select(User).where(User.username == "official")).scalar_one()
+    assert official.full_name == "Серикова Айгерим Болатовна"
+    assert "Главный специалист" in official.position
+    letters = db.session.execute(sa.select(DecisionDocument.content)).scalars().all()
+    assert any("Серикова Айгерим Болатовна" in letter for letter in letters)
+    assert not any('"name":"official"' in letter for letter in letters)
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     assert (_count(Applicant), _count(User)) == (applicants, users)

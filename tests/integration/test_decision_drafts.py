@@ -20,19 +20,25 @@ from tests.factories import make_applicant, make_program, make_user, registry, s
 
 @pytest.fixture
 def events(monkeypatch):
-    """The order of PDF renderings and of taking the log lock in decisions.services."""
+    """The order of PDF renderings, signatures and taking the log lock in decisions.services
+    ("render" stands for rendering and signing: every rendering is signed right after)."""
     seen: list[str] = []
-    render, lock = issuing.render_decision, decisions.lock_log
+    render, sign, lock = issuing.render_decision, issuing.sign, decisions.lock_log
 
     def rendering(content):
         seen.append("render")
         return render(content)
+
+    def signing(pdf):
+        assert seen[-1] == "render", seen  # each rendering signed once, right after it
+        return sign(pdf)
 
     def locking(session):
         seen.append("lock")
         lock(session)
 
     monkeypatch.setattr(issuing, "render_decision", rendering)
+    monkeypatch.setattr(issuing, "sign", signing)
     monkeypatch.setattr(decisions, "lock_log", locking)
     return seen
 
@@ -51,7 +57,7 @@ def _stored_states_the_decision(application, row: DecisionDocument) -> dict:
     return content
 
 
-def test_an_approval_renders_its_document_once_and_before_the_log_lock(app, events):
+def test_an_approval_renders_and_signs_its_document_once_and_before_the_log_lock(app, events):
     application = _application()
     official = make_user("official")
     approval = decisions.approve_application(application=application, user=official)
@@ -59,7 +65,30 @@ def test_an_approval_renders_its_document_once_and_before_the_log_lock(app, even
     assert events == ["render", "lock"]
     content = _stored_states_the_decision(application, latest_document(application.id))
     assert content["outcome"] == "approved" and content["approved_amount"] == "10000.00"
-    assert content["officials"] == [f"#{official.id} — шешім / решение"]
+    assert content["officials"] == [{"role": "decision", "name": official.username, "position": ""}]
+
+
+def test_the_officials_are_named_with_their_positions_in_the_order_they_decided(app):
+    make_program(threshold="5000.00")
+    farm = make_applicant("peasant_farm")
+    registry(livestock=[(farm.iin_bin, "cattle", 20, 20)])
+    application = submit(farm, quantity="10")  # 10,000: two officials
+    first = make_user(
+        full_name="Серикова Айгерим Болатовна",
+        position="Бас маман / Главный специалист",
+    )
+    second = make_user(full_name="Ким Сергей Владимирович")
+    decisions.approve_application(application=application, user=first)
+    decisions.approve_application(application=application, user=second)
+    content = json.loads(latest_document(application.id).content)
+    assert content["officials"] == [
+        {
+            "role": "first_approval",
+            "name": "Серикова Айгерим Болатовна",
+            "position": "Бас маман / Главный специалист",
+        },
+        {"role": "decision", "name": "Ким Сергей Владимирович", "position": ""},
+    ]
 
 
 def test_a_rejection_renders_its_document_once_and_before_the_log_lock(app, events):
@@ -71,7 +100,7 @@ def test_a_rejection_renders_its_document_once_and_before_the_log_lock(app, even
     content = _stored_states_the_decision(application, latest_document(application.id))
     assert content["outcome"] == "rejected" and content["reject_reason"] == "нет справки"
     # Decided on the service's day (TODAY, 2026-06-15): appealable for three months.
-    assert content["format"] == "subsidy-decision/3"
+    assert content["format"] == "subsidy-decision/4"
     assert content["decided_on"] == "2026-06-15" and content["appeal_until"] == "2026-09-15"
 
 
@@ -91,8 +120,10 @@ def test_a_change_between_the_draft_and_the_lock_renders_the_decision_as_made(
     row = latest_document(application.id)
     content = _stored_states_the_decision(application, row)
     assert content["applicant_name"] == "КХ «Переименованное»"
-    rendered = issuing.render(issuing.doc_module.DecisionDocument(**_fields(content, row)))
-    assert rendered.pdf_sha256 == row.pdf_sha256
+    # The stored file is the rendering of its content, signed: signed again it differs (the
+    # signing time), but its first revision is byte for byte the same rendering.
+    again = issuing.render_decision(issuing.doc_module.DecisionDocument(**_fields(content, row)))
+    assert row.pdf.startswith(again) and len(row.pdf) > len(again)
 
 
 def _fields(content: dict, row: DecisionDocument) -> dict:
@@ -109,6 +140,7 @@ def _fields(content: dict, row: DecisionDocument) -> dict:
     values["checks"] = tuple(values["checks"])
     values["officials"] = tuple(values["officials"])
     values["verify_url"] = f"http://subsidy.test/verify?sha256={row.content_sha256}"
+    assert values["signature"]["name"].startswith("ГУ «Управление сельского хозяйства")
     return values
 
 

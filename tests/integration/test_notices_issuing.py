@@ -89,7 +89,8 @@ def test_a_recovery_notice_is_stored_logged_and_named_after_the_application(appl
     assert hashlib.sha256(row.pdf).hexdigest() == row.pdf_sha256
     assert row.decision_log_index == row.issued_log_index
     content = json.loads(row.content)
-    assert content["format"] == "subsidy-recovery-notice/1"
+    assert content["format"] == "subsidy-recovery-notice/2"
+    assert content["signature"]["name"].startswith("ГУ «Управление сельского хозяйства")
     assert content["amount"] == "2000.00" and content["animals"] == list(ANIMALS)
     assert content["decision_number"] == latest_document(application.id).number
     assert content["applicant_name"] == "ШҚ «Әсем Ғалым»"
@@ -128,9 +129,9 @@ def test_an_appeal_decision_is_stored_and_logged_with_its_appeal(application):
     row = _appeal(application, official)
     assert (row.kind, row.outcome, row.number) == ("appeal", "granted", f"{application.number}-A1")
     content = json.loads(row.content)
-    assert content["format"] == "subsidy-appeal-decision/1"
+    assert content["format"] == "subsidy-appeal-decision/2"
     assert content["decided_on"] == "2026-06-15"
-    assert content["official"] == f"#{official.id} — шешім / решение"
+    assert content["official"] == {"name": official.username, "position": ""}
     assert content["consequence"]["en"] == "The recovery under the notice is cancelled."
     entry = _issued_entry(row.issued_log_index)
     assert entry["data"]["appeal"] == 9 and entry["data"]["kind"] == "appeal"

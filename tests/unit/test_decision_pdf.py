@@ -21,8 +21,8 @@ from typing import Any
 
 import pypdf
 import pytest
+import segno
 from PIL import Image
-from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib.pagesizes import A4
 from reportlab.platypus import Paragraph, Table
 
@@ -33,10 +33,17 @@ from subsidy.decisions.document import (
     content_sha256,
     verify_url_for,
 )
-from subsidy.decisions.labels import money_text, quantity_text, rate_text
+from subsidy.decisions.labels import (
+    AKIMAT_BASIS,
+    RULE_TITLES,
+    RULES_BASIS,
+    money_text,
+    quantity_text,
+    rate_text,
+)
 from subsidy.decisions.qr import QrCode
 from subsidy.eligibility.facts import Facts, Herd
-from subsidy.eligibility.rules import evaluate
+from subsidy.eligibility.rules import RULES, evaluate
 from subsidy.programs.definition import load_program_yaml
 from subsidy.programs.demo import demo_program_texts
 
@@ -50,6 +57,11 @@ COOPERATIVE_NAME = (
     "Сельскохозяйственный производственный кооператив «Шығыс Өңірі Ақбұлақ Үлбі "
     "Жайылымдары мен Сүт Өнімдерін Өңдейтін Одағы»"
 )
+SIGNATURE = {
+    "name": "ГУ «Управление сельского хозяйства Восточно-Казахстанской области» (DEMO)",
+    "serial": "1DEBEFEB020C6D70B791AC05BF257125EDFBE59F",
+    "issuer": "Демо УЦ сервиса субсидий (DEMO)",
+}
 POPPLER = shutil.which("pdftoppm") and shutil.which("pdftotext")
 ZBAR = shutil.which("zbarimg")
 # CI installs both (.ci/run) and sets this, so that a missing tool fails instead of skipping.
@@ -109,9 +121,18 @@ def decision(**changes: Any) -> DecisionDocument:
         checks=dairy_checks(),
         evaluated_on=date(2026, 3, 2),
         snapshots={"land": 4, "livestock": 12, "tax": None},
-        officials=("official #3 (first approval)", "official #7"),
+        officials=(
+            {
+                "role": "first_approval",
+                "name": "Серикова Айгерим Болатовна",
+                "position": "Субсидиялау бөлімінің бас маманы / Главный специалист отдела "
+                "субсидирования",
+            },
+            {"role": "decision", "name": "Ким Сергей Владимирович", "position": ""},
+        ),
         verify_url="",
         appeal_until=date(2026, 6, 3),
+        signature=SIGNATURE,
     )
     doc = replace(doc, **changes)
     if "verify_url" not in changes:
@@ -127,7 +148,7 @@ def long_decision() -> DecisionDocument:
     )
     checks = tuple(
         {
-            "rule": f"{check['rule']}_{number}",
+            "rule": check["rule"],
             "passed": number % 5 != 3,
             "detail": {
                 "kk": check["detail"]["kk"] + " — тізілім деректері бойынша, кооперативтің "
@@ -179,20 +200,104 @@ def test_text_layer_has_number_name_with_kazakh_letters_amount_and_every_check()
     for check in doc.checks:
         assert " ".join(check["detail"]["kk"].split()) in text, check["rule"]
         assert " ".join(check["detail"]["ru"].split()) in text, check["rule"]
-        assert check["rule"] in text
+        kk, ru = RULE_TITLES[check["rule"]]
+        assert f"{kk} / {ru}" in text, check["rule"]
+
+
+def test_no_internal_rule_id_is_printed() -> None:
+    """A farmer reads the rule's title, never the program file's word for it."""
+    doc = long_decision()
+    words = set(re.findall(r"[a-z]+(?:_[a-z]+)+", text_of(pdf.render_decision(doc))))
+    assert words == set()
+    for check in doc.checks:
+        assert check["rule"] not in text_of(pdf.render_decision(doc))
+    unknown = decision(checks=({"rule": "new_rule_x", "passed": True, "detail": {}},))
+    text = text_of(pdf.render_decision(unknown))
+    assert "new_rule_x" not in text and "Сәйкестік шарты / Условие соответствия" in text
+
+
+def test_every_rule_of_the_catalogue_has_a_title_in_kazakh_and_russian() -> None:
+    assert set(RULE_TITLES) == set(RULES)
+    assert all(kk.strip() and ru.strip() for kk, ru in RULE_TITLES.values())
 
 
 def test_rate_quantity_officials_number_and_almaty_time_are_printed() -> None:
     doc = decision()
     text = text_of(pdf.render_decision(doc))
     assert "273 456,5 л" in text and "45,00 ₸ / л" in text
-    assert "official #3 (first approval)" in text and "official #7" in text
+    assert "Серикова Айгерим Болатовна" in text and "Ким Сергей Владимирович" in text
+    assert "Главный специалист отдела субсидирования" in text
+    assert "бірінші келісім / первое одобрение" in text and "шешім / решение" in text
+    assert "#3" not in text and "#7" not in text
     assert doc.number in text.replace(" ", "")
     # Rendered before its log entry exists: the document_issued entry links the two.
     assert "журнале прозрачности" not in text
     assert "03.03.2026 14:05" in text  # 09:05 UTC
     assert "Глубокое ауданы / Глубоковский район" in text
-    assert "бет/стр. 1" in text
+    pages = len(pypdf.PdfReader(BytesIO(pdf.render_decision(doc))).pages)
+    for page in range(1, pages + 1):
+        assert f"бет {page} / {pages} — стр. {page} из {pages}" in text
+
+
+def test_the_signer_is_printed_beside_the_qr_code() -> None:
+    text = text_of(pdf.render_decision(decision()))
+    assert "Электрондық цифрлық қолтаңба / Электронная цифровая подпись" in text
+    assert SIGNATURE["name"] in text and SIGNATURE["serial"] in text
+    assert "Электронная цифровая подпись" not in text_of(
+        pdf.render_decision(decision(signature=None))
+    )
+
+
+def test_the_legal_basis_names_the_rules_and_the_akimat_and_no_demo_values() -> None:
+    text = text_of(pdf.render_decision(decision()))
+    assert "утв. приказом Министра сельского хозяйства РК" in text
+    assert AKIMAT_BASIS[0] in text and AKIMAT_BASIS[1] in text
+    assert "демонстрац" not in text.lower() and "demo value" not in text.lower()
+    bare = text_of(pdf.render_decision(decision(reference=None)))
+    assert RULES_BASIS[1] in bare and AKIMAT_BASIS[1] in bare
+
+
+def _checks_by_page(data: bytes) -> list[list[int]]:
+    """The check numbers each page shows in the checks table (pdftotext's reading order)."""
+    reader = pypdf.PdfReader(BytesIO(data))
+    found = []
+    for page in reader.pages:
+        numbers = re.findall(r"^(\d+)\s*[✓✗]", page.extract_text(), flags=re.MULTILINE)
+        found.append([int(number) for number in numbers])
+    return found
+
+
+def test_a_long_checks_table_continues_across_pages_with_its_header() -> None:
+    doc = replace(long_decision(), checks=long_decision().checks * 2)  # 24 checks
+    data = pdf.render_decision(doc)
+    pages = _checks_by_page(data)
+    numbers = [n for page in pages for n in page]
+    assert numbers == list(range(1, 25))  # every check, in order, once
+    with_checks = [page for page in pages if page]
+    assert len(with_checks) >= 2
+    # Every page the table is on has at least two of its rows and the column header.
+    assert all(len(page) >= 2 for page in with_checks)
+    reader = pypdf.PdfReader(BytesIO(data))
+    for index, page in enumerate(pages):
+        if page:
+            assert "Проверка и пояснение" in reader.pages[index].extract_text()
+
+
+def test_the_checks_table_never_starts_with_a_single_row_at_the_foot_of_a_page() -> None:
+    # A longer legal basis pushes the table down page 1 a line or two at a time: wherever it
+    # starts, page 1 holds none of its rows or at least KEEP_CHECKS of them.
+    short = tuple(
+        {"rule": check["rule"], "passed": True, "detail": {"kk": "Иә", "ru": "Да"}}
+        for check in dairy_checks()
+    )
+    seen = set()
+    for extra in range(12):
+        reference = {"kk": "Негіз. " * 12 * extra or "Негіз.", "ru": "Основание.", "en": "x"}
+        doc = decision(reference=reference, checks=short)
+        first_page = _checks_by_page(pdf.render_decision(doc))[0]
+        assert first_page == [] or len(first_page) >= pdf.KEEP_CHECKS, extra
+        seen.add(len(first_page))
+    assert 0 in seen and max(seen) >= pdf.KEEP_CHECKS  # both cases were met
 
 
 def test_document_uses_only_the_shipped_dejavu_fonts() -> None:
@@ -298,13 +403,13 @@ def test_rendering_imports_neither_flask_nor_sqlalchemy() -> None:
 # --- the QR code and the hash it carries -----------------------------------------------------
 
 
-def test_qr_code_is_reportlabs_encoding_of_the_verify_url() -> None:
+def test_qr_code_is_segnos_encoding_of_the_verify_url() -> None:
     doc = decision()
     (code,) = [f for f in _flowables(pdf.story(doc)) if isinstance(f, QrCode)]
     assert code.value == doc.verify_url
-    widget = QrCodeWidget(doc.verify_url, barLevel="M")
-    widget.qr.make()
-    assert code.modules == [[bool(module) for module in row] for row in widget.qr.modules]
+    expected = segno.make(doc.verify_url, error="m", micro=False)
+    assert expected.error in ("M", "Q", "H")  # at least M, higher when the size allows
+    assert code.modules == [[bool(module) for module in row] for row in expected.matrix]
 
 
 @needs_zbar
@@ -330,7 +435,9 @@ def test_verify_url_carries_the_content_hash_which_ignores_the_url_itself() -> N
     assert content["approved_amount"] == "12305542.50"
     assert content["issued_at"] == "2026-03-03T09:05:12Z"
     assert content["checks"] == list(doc.checks)
-    assert content["format"] == "subsidy-decision/3"
+    assert content["format"] == "subsidy-decision/4"
+    assert content["officials"][0]["name"] == "Серикова Айгерим Болатовна"
+    assert content["signature"] == SIGNATURE
     assert content["appeal_until"] == "2026-06-03"
 
 

@@ -106,7 +106,10 @@ def appeal(**changes: Any) -> AppealDecision:
         decision_reason="Задолженность погашена 17.06.2026, что подтверждает выписка КГД.",
         decided_on=date(2026, 6, 25),
         issued_at=datetime(2026, 6, 25, 6, 0, tzinfo=UTC),
-        official="#7 — шешім / решение",
+        official={
+            "name": "Ким Сергей Владимирович",
+            "position": "Субсидиялау бөлімінің басшысы / Руководитель отдела субсидирования",
+        },
         program_code="BEEF-HEIFERS-2026",
         program_name=PROGRAM_NAME,
         applicant_name=FARM_NAME,
@@ -216,7 +219,7 @@ def test_notice_qr_code_scans_to_its_verify_url(tmp_path: Path) -> None:
 def test_notice_content_has_its_own_format_and_hash() -> None:
     doc = notice()
     content = canonical_content(doc)
-    assert content["format"] == "subsidy-recovery-notice/1"
+    assert content["format"] == "subsidy-recovery-notice/2"
     assert "verify_url" not in content
     assert content["amount"] == "300000.00" and content["paid_amount"] == "4000000.00"
     assert content["animals"] == list(doc.animals) and content["claimed_count"] == 40
@@ -265,7 +268,7 @@ def test_appeal_decision_states_what_was_appealed_when_why_and_the_outcome() -> 
     assert "20.06.2026" in text and "25.06.2026" in text
     assert doc.appeal_reason in text and doc.decision_reason in text
     assert "ШАҒЫМ ҚАНАҒАТТАНДЫРЫЛДЫ / ЖАЛОБА УДОВЛЕТВОРЕНА" in text
-    assert "#7 — шешім / решение" in text
+    assert "Ким Сергей Владимирович" in text and "Руководитель отдела субсидирования" in text
     assert FARM_NAME in text and "880101300018" in text and PROGRAM_NAME["kk"] in text
     assert "возвращается в статус «подана» с прежним местом в очереди" in text
     assert "кезектегі бұрынғы орнын сақтай отырып" in text
@@ -311,7 +314,7 @@ def test_pdftotext_reads_the_appeal_decision() -> None:
 def test_appeal_content_has_its_own_format() -> None:
     doc = appeal()
     content = canonical_content(doc)
-    assert content["format"] == "subsidy-appeal-decision/1"
+    assert content["format"] == "subsidy-appeal-decision/2"
     assert content["consequence"] == doc.consequence and "verify_url" not in content
     assert content_sha256(doc) != content_sha256(replace(doc, outcome="dismissed"))
 
