@@ -15,8 +15,11 @@ it is drafted, and stored.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -154,8 +157,22 @@ def _sign(signer: Any, pdf: bytes, reserved: int | None) -> bytes:
         field_name=FIELD, subfilter=SigSeedSubFilter.PADES, md_algorithm="sha256"
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    out = signers.PdfSigner(meta, signer).sign_pdf(writer, bytes_reserved=reserved)
+    out = _outside_event_loop(
+        signers.PdfSigner(meta, signer).sign_pdf, writer, bytes_reserved=reserved
+    )
     return cast(bytes, out.getvalue())
+
+
+def _outside_event_loop(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """pyHanko's synchronous calls run asyncio.run(), which refuses a thread whose event loop
+    is running (an asyncio server, Playwright's sync API in the browser tests): there, run them
+    in a thread of their own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 def load_pkcs12(data: bytes, password: bytes | None) -> DocumentSigner:
@@ -306,7 +323,7 @@ def check_signature(pdf: bytes, trust_roots: list[x509.Certificate]) -> Signatur
         trust_roots=list(load_certs_from_pemder_data(pem)), allow_fetching=False
     )
     try:
-        status = validate_pdf_signature(signatures[-1], context)
+        status = _outside_event_loop(validate_pdf_signature, signatures[-1], context)
     except (SigningError, ValueError, KeyError, TypeError):
         return SignatureCheck("invalid", problem="malformed")
     certificate = x509.load_der_x509_certificate(status.signing_cert.dump())

@@ -121,3 +121,17 @@ def test_a_named_certificate_that_cannot_sign_stops_the_app_at_start(tmp_path, s
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+def test_signing_and_checking_work_inside_a_running_event_loop(tmp_path):
+    """pyHanko's synchronous API calls asyncio.run(): an async caller (Playwright's sync API
+    in the browser tests runs a loop in the same thread) must still get its letters signed."""
+    import asyncio
+
+    signer = pades.load_pkcs12(pades.demo_pkcs12(datetime.now(UTC)), None)
+
+    async def inside():
+        signed = signer.sign(_bare_pdf())
+        return pades.check_signature(signed, signer.trust_roots)
+
+    assert asyncio.run(inside()).state == "valid"
