@@ -47,7 +47,9 @@ def build_app(config: dict | None = None) -> Flask:
     api.init_app(app)
 
     _register_blueprints(app)
-    register_error_handlers(app)
+    from subsidy.web.error_pages import render_error_page
+
+    register_error_handlers(app, page=render_error_page)
     register_input_guard(app)
     register_i18n(app)
     register_security_headers(app)

@@ -5,13 +5,19 @@ Services raise these; views and commands never build error responses themselves.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import marshmallow as ma
 from flask import Flask, jsonify, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 
 class DomainError(Exception):
+    """A refusal. ``message`` and ``errors`` stay the service's plain English: the API's body and
+    the CLI's line as they are; a page translates them (:mod:`subsidy.web.messages`)."""
+
     status = 400
     code = "bad_request"
 
@@ -120,9 +126,30 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def register_error_handlers(app: Flask) -> None:
+def _machine_path() -> bool:
+    """The log's tiles and notes answer their clients in plain text (subsidy.audit.log_http)."""
+    return request.path.startswith("/log/")
+
+
+# Draws the page for a refusal of a page request: (status, the error, a body's field errors).
+PageRenderer = Callable[[int, Exception, dict], ResponseReturnValue]
+
+
+def register_error_handlers(app: Flask, *, page: PageRenderer | None = None) -> None:
+    """One mapping for every refusal: JSON ``{code, message, errors}`` for the API, whose
+    ``message`` stays the service's English (scripts, logs and the CLI read the same text);
+    for a page, ``page`` draws it in the site's layout and the reader's language."""
+
+    def for_page(status: int, error: Exception, errors: dict | None = None):
+        if page is None or _wants_json() or _machine_path():
+            return None
+        return page(status, error, errors or {})
+
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
+        shown = for_page(error.status, error)
+        if shown is not None:
+            return shown
         return jsonify(error_body(error.code, error.message, error.errors)), error.status
 
     @app.errorhandler(HTTPException)
@@ -137,6 +164,10 @@ def register_error_handlers(app: Flask) -> None:
         else:
             message = error.description or error.name
         if not _wants_json():
+            # A routing redirect (a missing trailing slash) is no refusal: it stays as it is.
+            shown = for_page(status, error, errors) if status >= 400 else None
+            if shown is not None:
+                return shown
             return error.get_response() if status != 422 else (message, status)
         response = jsonify(error_body(code, message, errors))
         response.status_code = status
@@ -146,15 +177,24 @@ def register_error_handlers(app: Flask) -> None:
     def handle_integrity_error(error: IntegrityError):
         # Services check what they can first; this answers a race they could not see.
         app.logger.warning("integrity error: %s", error.orig)
+        shown = for_page(409, error)
+        if shown is not None:
+            return shown
         return jsonify(error_body("conflict", "the request conflicts with stored data")), 409
 
     @app.errorhandler(OverflowError)
     def handle_overflow(error: OverflowError):
         # A number too large for the database slipped past a bound: the client's input.
         app.logger.warning("number out of range: %s", error)
+        shown = for_page(422, error)
+        if shown is not None:
+            return shown
         return jsonify(error_body("validation_error", "a number is out of range")), 422
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         app.logger.exception("unhandled error")
+        shown = for_page(500, error)
+        if shown is not None:
+            return shown
         return jsonify(error_body("internal_error", "internal error")), 500

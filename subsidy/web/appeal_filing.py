@@ -24,6 +24,7 @@ from subsidy.errors import DomainError, NotFound
 from subsidy.obligations.queries import case_view, visible_case
 from subsidy.unit_of_work import discard_changes
 from subsidy.web.labels import APPEAL_STATUS_LABELS, RECOVERY_STATUS_LABELS, STATUS_LABELS
+from subsidy.web.messages import refusal_line
 
 APPEALABLE = (Status.REJECTED, Status.INELIGIBLE)
 
@@ -72,7 +73,7 @@ def refusal_text(refusal: DomainError) -> str:
         return gettext("Give the reason (at most %(max)s characters).", max=appeals.REASON_MAX)
     if refusal.status == 422 and "outcome" in fields:
         return gettext("Choose whether the appeal is granted or dismissed.")
-    return refusal.one_line()
+    return refusal_line(refusal)
 
 
 def show_refusal(form: FlaskForm, refusal: DomainError, text: str) -> str:

@@ -13,7 +13,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from subsidy.access import Role, page_roles
-from subsidy.accounts.queries import actor_names, usernames
+from subsidy.accounts.queries import usernames
 from subsidy.appeals import services
 from subsidy.appeals.queries import appeal_document, appeal_view, list_appeals, visible_appeal
 from subsidy.applications.queries import application_view, visible_application
@@ -25,7 +25,7 @@ from subsidy.i18n import day
 from subsidy.obligations.queries import case_view, visible_case
 from subsidy.programs.queries import program_view
 from subsidy.web.appeal_filing import AppealForm, DecideForm, refusal_text, show_refusal
-from subsidy.web.labels import APPEAL_STATUS_LABELS, register_labels
+from subsidy.web.labels import APPEAL_STATUS_LABELS, actor_labels, register_labels
 from subsidy.web.recoveries import render_case
 from subsidy.web.workflow import render_application
 
@@ -77,7 +77,7 @@ def _visible(appeal_id: int):
 
 def _history(appeal_id: int) -> list[dict]:
     history = history_of(f"appeal:{appeal_id}")
-    names = actor_names(h["actor"] for h in history)
+    names = actor_labels(h["actor"] for h in history)
     for h in history:
         h["actor"] = names.get(h["actor"], h["actor"])
     return history

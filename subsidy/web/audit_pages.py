@@ -26,6 +26,7 @@ from subsidy.errors import DomainError
 from subsidy.unit_of_work import discard_changes
 from subsidy.web.labels import ACTION_LABELS as ACTIONS
 from subsidy.web.labels import label
+from subsidy.web.messages import refusal_line
 
 bp = Blueprint("audit_pages", __name__, url_prefix="/audit")
 
@@ -179,7 +180,7 @@ def proof():
         try:
             context.update(_proof_of(index, tree_size))
         except DomainError as refusal:
-            context["error"], status = refusal.one_line(), refusal.status
+            context["error"], status = refusal_line(refusal), refusal.status
     return render_template("audit/proof.html", **context), status
 
 

@@ -3,9 +3,15 @@ actions). The stored values stay English identifiers; these are what a reader se
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from subsidy.audit.actions import Action
+from subsidy.i18n import number
 
 STATUS_LABELS = {
     "ineligible": _l("ineligible"),
@@ -130,6 +136,21 @@ OUTCOME_LABELS = {
     "rejected": _l("Rejected"),
 }
 
+# What a document /verify finds decided: a decision's outcome, an appeal's, a recovery notice.
+DOCUMENT_OUTCOME_LABELS = {
+    **OUTCOME_LABELS,
+    "granted": _l("Appeal granted"),
+    "dismissed": _l("Appeal dismissed"),
+    "recovery": _l("Recovery of the subsidy"),
+}
+
+# The kinds of document /verify finds (decisions.models.DecisionDocument.kind).
+DOCUMENT_KIND_LABELS = {
+    "decision": _l("Decision on an application"),
+    "appeal": _l("Decision on an appeal"),
+    "recovery": _l("Recovery notice"),
+}
+
 # "1 000 ₸ per head"; a tenge program's rate is a share of the cost.
 PER_UNIT = {
     "head": _l("per head"),
@@ -141,6 +162,7 @@ SNAPSHOT_LABELS = {
     "livestock": _l("livestock"),
     "land": _l("land"),
     "tax": _l("tax"),
+    "animals": _l("identified animals"),
 }
 
 SPECIES_LABELS = {
@@ -172,6 +194,107 @@ FLAG_LABELS = {
 SEVERITY_LABELS = {"high": _l("high"), "medium": _l("medium"), "low": _l("low")}
 
 
+# The fields services name in their refusals (subsidy.web.messages puts a form's own label
+# first): what a reader calls each.
+FIELD_LABELS = {
+    "applicant": _l("Applicant"),
+    "program": _l("Program"),
+    "quantity": _l("Quantity"),
+    "animals": _l("Animal ids"),
+    "amount": _l("Amount"),
+    "comment": _l("Comment"),
+    "justification": _l("Justification"),
+    "reason": _l("Reason"),
+    "outcome": _l("Outcome"),
+    "status": _l("Status"),
+    "file": _l("File"),
+    "sha256": _l("SHA-256 of the document"),
+    "index": _l("Entry index"),
+    "tree_size": _l("Tree size"),
+    "released_on": _l("Released on"),
+    "paid_on": _l("Paid on"),
+    "reference": _l("Reference"),
+    "iban": _l("IBAN"),
+    "bic": _l("BIC of the bank"),
+    "bank_account": _l("Bank account"),
+    "budget": _l("Budget"),
+    "iin_bin": _l("IIN/BIN"),
+    "name": _l("Name"),
+    "district": _l("District"),
+    "kind": _l("Kind"),
+    "members": _l("Members"),
+    "head_iin": _l("IIN of the head"),
+    "username": _l("Username"),
+    "password": _l("Password"),
+    "appeal": _l("Appeal"),
+    "filed_on": _l("Filed on"),
+    # the bank's status report (ISO 20022 pain.002): its elements by what they hold
+    "Document": _l("XML root element"),
+    "OrgnlMsgId": _l("Run number in the report"),
+    "TxInfAndSts": _l("Payments in the report"),
+}
+
+# Who wrote a log entry when it was not a user (the log names users ``user:<id>``).
+ACTOR_LABELS = {
+    "system": _l("the service (automatically)"),
+    "cli": _l("an administrator (command line)"),
+    "seed-demo": _l("the demonstration data"),
+}
+
+
+def actor_label(actor: str | None) -> str:
+    """A log's actor as a reader says it: the service, the command line, the demonstration
+    data, or "user #N" (the log keeps ids only); anything else as written."""
+    if not actor:
+        return "—"
+    if actor in ACTOR_LABELS:
+        return str(ACTOR_LABELS[actor])
+    # Imported here: these names are read without the models (tests/unit/test_actions.py), and
+    # importing a model alone leaves the ORM's registry incomplete.
+    from subsidy.accounts.queries import user_id_of
+
+    user_id = user_id_of(actor)
+    if user_id is not None:
+        return gettext("user #%(id)s", id=user_id)
+    return actor
+
+
+def actor_labels(actors: Iterable[str]) -> dict[str, str]:
+    """Each actor's name for a history: a user's username, else :func:`actor_label`."""
+    from subsidy.accounts.queries import actor_names
+
+    actors = set(actors)
+    names = actor_names(actors)
+    return {actor: names.get(actor) or actor_label(actor) for actor in actors}
+
+
+_LOG_OK = re.compile(r"OK (\d+) entries, root ([0-9a-f]+)")
+_LOG_FAIL = re.compile(r"FAIL (index|checkpoint) (\S+): (.*)", re.S)
+
+
+def log_verdict(line: str | None) -> Markup:
+    """The log verification's line (``subsidy audit verify`` prints it in English) as a
+    sentence; a failure's technical reason stays as printed, marked as such."""
+    if not line:
+        return Markup("")
+    ok = _LOG_OK.fullmatch(line)
+    if ok:
+        return Markup('{} <span class="hash">{}</span>').format(
+            gettext("%(count)s entries; root hash:", count=number(int(ok.group(1)))),
+            ok.group(2),
+        )
+    failed = _LOG_FAIL.fullmatch(line)
+    if failed:
+        where, at, reason = failed.groups()
+        sentence = (
+            gettext("The log fails at entry %(index)s:", index=at)
+            if where == "index"
+            else gettext("The log fails at the checkpoint of size %(size)s:", size=at)
+        )
+        return Markup('{} <code lang="en">{}</code>').format(sentence, reason)
+    return Markup('<code lang="en">{}</code>').format(line)
+
+
 def return_reason(code: str | None) -> str:
     """The code with its meaning, as in "AC04 (closed account)"; an unknown code as it is."""
     if not code:
@@ -199,4 +322,8 @@ def register_labels(state) -> None:
         appeal_status_label=lambda v: label(APPEAL_STATUS_LABELS, v),
         appealed_label=lambda v: label(APPEALED_LABELS, v),
         recovery_status_label=lambda v: label(RECOVERY_STATUS_LABELS, v),
+        document_outcome_label=lambda v: label(DOCUMENT_OUTCOME_LABELS, v),
+        document_kind_label=lambda v: label(DOCUMENT_KIND_LABELS, v),
+        actor_label=actor_label,
+        log_verdict=log_verdict,
     )

@@ -20,7 +20,7 @@ from wtforms import HiddenField, StringField
 from wtforms.validators import Length
 
 from subsidy.access import ACCESS_ATTR, Role, page_roles
-from subsidy.accounts.queries import actor_names, usernames
+from subsidy.accounts.queries import usernames
 from subsidy.audit.queries import history_of
 from subsidy.clock import today
 from subsidy.errors import DomainError, NotFound
@@ -28,7 +28,8 @@ from subsidy.i18n import money
 from subsidy.payments import queries, services
 from subsidy.programs.queries import current_versions, program_by_code, program_view
 from subsidy.unit_of_work import discard_changes
-from subsidy.web.labels import RUN_STATUS_LABELS, register_labels
+from subsidy.web.labels import RUN_STATUS_LABELS, actor_labels, register_labels
+from subsidy.web.messages import refusal_line, translate_all
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 bp.record_once(register_labels)
@@ -124,7 +125,7 @@ def _refusal_text(refusal: DomainError, money_left: dict | None = None) -> str:
         )
     if refusal.status == 409 and "status" in fields:
         return gettext("Not possible now: the run is %(status)s.", status=_run_status(refusal))
-    return refusal.one_line()
+    return refusal_line(refusal)
 
 
 def _run_status(refusal: DomainError) -> str:
@@ -136,7 +137,7 @@ def _show_field_errors(form: FlaskForm, refusal: DomainError) -> None:
     for field, messages in refusal.errors.items():
         target = getattr(form, field, None)
         if target is not None and hasattr(target, "errors"):
-            target.errors = list(messages)
+            target.errors = translate_all(messages)
 
 
 # --- the overview ----------------------------------------------------------------------------
@@ -301,7 +302,7 @@ def _render_run(run_id: int, *, error=None, status=200, report_form=None):
     except NotFound:
         abort(404)
     history = history_of(f"payment_run:{run_id}")
-    names = actor_names(h["actor"] for h in history)
+    names = actor_labels(h["actor"] for h in history)
     for h in history:
         h["actor"] = names.get(h["actor"], h["actor"])
     prepared = _prepared_entry(history)

@@ -19,7 +19,6 @@ from wtforms import StringField
 from wtforms.validators import Length
 
 from subsidy.access import ACCESS_ATTR, Role, page_roles
-from subsidy.accounts.queries import actor_names
 from subsidy.audit.queries import history_of
 from subsidy.clock import today
 from subsidy.decisions.http import pdf_response
@@ -28,7 +27,8 @@ from subsidy.i18n import money
 from subsidy.obligations import services
 from subsidy.obligations.queries import case_view, list_cases, recovery_document, visible_case
 from subsidy.web.appeal_filing import recovery_panel, show_refusal
-from subsidy.web.labels import RECOVERY_STATUS_LABELS, register_labels
+from subsidy.web.labels import RECOVERY_STATUS_LABELS, actor_labels, register_labels
+from subsidy.web.messages import refusal_line
 
 bp = Blueprint("recovery_pages", __name__, url_prefix="/recoveries")
 bp.record_once(register_labels)
@@ -83,7 +83,7 @@ def _refusal_text(refusal: DomainError) -> str:
             "Not possible now: the case is %(status)s.",
             status=str(RECOVERY_STATUS_LABELS.get(said, said)),
         )
-    return refusal.one_line()
+    return refusal_line(refusal)
 
 
 def _may_open(endpoint: str) -> bool:
@@ -130,7 +130,7 @@ def _history(case) -> list[dict]:
         if h["action"] == "recovery_opened" and h["data"].get("case") == case.id
     ]
     history = opened + history_of(f"recovery:{case.id}")
-    names = actor_names(h["actor"] for h in history)
+    names = actor_labels(h["actor"] for h in history)
     for h in history:
         h["actor"] = names.get(h["actor"], h["actor"])
     return history

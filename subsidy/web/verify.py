@@ -18,6 +18,7 @@ from subsidy.extensions import limiter
 from subsidy.web.labels import OUTCOME_LABELS as OUTCOMES
 from subsidy.web.labels import STATUS_LABELS as STATUSES
 from subsidy.web.labels import label
+from subsidy.web.messages import refusal_line
 
 bp = Blueprint("verify", __name__)
 
@@ -50,7 +51,7 @@ def verify_page():
         elif request.method == "GET" and request.args.get("sha256"):
             result = verify_document(parse_sha256(request.args["sha256"]))
     except DomainError as refusal:
-        error, status = refusal.one_line(), refusal.status
+        error, status = refusal_line(refusal, form), refusal.status
     return render_template(
         "decisions/verify.html",
         form=form,

@@ -18,7 +18,7 @@ from wtforms import HiddenField, SelectField, StringField, SubmitField, TextArea
 from wtforms.validators import Length, Optional
 
 from subsidy.access import Role, page_roles
-from subsidy.accounts.queries import actor_names, usernames
+from subsidy.accounts.queries import usernames
 from subsidy.applicants import services as applicants
 from subsidy.applicants.bank import InvalidBankAccount, mask_iban, validate_bic, validate_iban
 from subsidy.applicants.queries import cooperatives_of
@@ -43,7 +43,14 @@ from subsidy.registry.queries import latest_snapshots
 from subsidy.transparency.queries import summary as register_summary
 from subsidy.unit_of_work import discard_changes, keep_changes
 from subsidy.web.appeal_filing import application_panel
-from subsidy.web.labels import FLAG_LABELS, STATUS_LABELS, UNIT_LABELS, register_labels
+from subsidy.web.labels import (
+    FLAG_LABELS,
+    STATUS_LABELS,
+    UNIT_LABELS,
+    actor_labels,
+    register_labels,
+)
+from subsidy.web.messages import refusal_line, translate_all
 
 bp = Blueprint("workflow", __name__)
 bp.record_once(register_labels)
@@ -120,11 +127,11 @@ def _show_refusal(form: FlaskForm, refusal: DomainError) -> str:
     for field, messages in refusal.errors.items():
         target = getattr(form, field, None)
         if target is not None and hasattr(target, "errors"):
-            target.errors = list(messages)
+            target.errors = translate_all(messages)
     # Show the page as stored: undo what the refused call flushed, unless it must be kept.
     if not g.get("keep_changes"):
         discard_changes()
-    return refusal.one_line()
+    return refusal_line(refusal, form)
 
 
 # --- the list and the queue ------------------------------------------------------------------
@@ -275,7 +282,7 @@ def new_application():
 
 def _history(application_id: int) -> list[dict]:
     history = history_of(f"application:{application_id}")
-    names = actor_names(entry["actor"] for entry in history)
+    names = actor_labels(entry["actor"] for entry in history)
     for entry in history:
         entry["actor"] = names.get(entry["actor"], entry["actor"])
     return history
