@@ -3,19 +3,18 @@ open-data downloads; each program's waiting list in payment order."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from decimal import Decimal
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from subsidy.access import public
+from subsidy.extensions import limiter
 from subsidy.i18n import localized, money
 from subsidy.transparency import queries
+from subsidy.web import open_data
 from subsidy.web.charts import bar_rows
 from subsidy.web.labels import OUTCOME_LABELS as OUTCOMES
 from subsidy.web.labels import label
@@ -23,25 +22,6 @@ from subsidy.web.labels import label
 bp = Blueprint("public", __name__)
 
 PAGE_SIZE = 50
-CSV_COLUMNS = (
-    "decision_number",
-    "application_number",
-    "decided_at",
-    "program",
-    "district",
-    "applicant_kind",
-    "applicant_name",
-    "applicant_bin",
-    "outcome",
-    "quantity",
-    "unit",
-    "approved_amount",
-    "paid_amount",
-    "paid_on",
-    "recovered_amount",
-    "pdf_sha256",
-    "log_index",
-)
 
 
 # What a waiting list entry's status (queries.QUEUE_STATUSES) says to a reader.
@@ -170,71 +150,25 @@ def queue():
     )
 
 
-def _open_data_row(row: dict) -> dict:
-    """A register row without anything that could name a natural person."""
-    applicant = row["applicant"]
-    return {
-        "decision_number": row["decision_number"],
-        "application_number": row["application_number"],
-        "decided_at": row["decided_at"].isoformat() if row["decided_at"] else None,
-        "program": row["program"],
-        "district": row["district"],
-        "applicant_kind": applicant["kind"],
-        "applicant_name": applicant["name"],  # initials for a natural person
-        "applicant_bin": None if applicant["masked"] else applicant["iin_bin"],
-        "outcome": row["outcome"],
-        "quantity": _plain(row["quantity"]),
-        "unit": row["unit"],
-        "approved_amount": _plain(row["approved_amount"]),
-        "paid_amount": _plain(row["paid_amount"]),
-        "paid_on": row["paid_on"].isoformat() if row["paid_on"] else None,
-        "recovered_amount": _plain(row["recovered_amount"]),
-        "pdf_sha256": row["pdf_sha256"],
-        "log_index": row["log_index"],
-    }
-
-
-def _plain(value) -> str | None:
-    return None if value is None else str(value)
-
-
 @bp.route("/transparency/decisions.csv")
 @public
 def decisions_csv():
-    _, chosen = _filters()
+    summary = queries.summary()
+    _, chosen = _filters(summary)
+    return open_data.csv_download(chosen, summary)
 
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-        buffer.write("\ufeff")  # Excel reads UTF-8 only with a byte order mark
-        writer.writeheader()
-        for number, row in enumerate(queries.register_all(**chosen), start=1):
-            writer.writerow(_open_data_row(row))
-            if number % 200 == 0:
-                yield buffer.getvalue().encode("utf-8")
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue().encode("utf-8")
 
-    return _download(generate(), "text/csv; charset=utf-8", "decisions.csv")
+@bp.route("/transparency/decisions.xlsx")
+@public
+@limiter.limit("10 per minute")  # a whole register's workbook takes seconds of CPU to write
+def decisions_xlsx():
+    summary = queries.summary()
+    _, chosen = _filters(summary)
+    return open_data.xlsx_download(chosen, summary)
 
 
 @bp.route("/transparency/decisions.json")
 @public
 def decisions_json():
     _, chosen = _filters()
-
-    def generate():
-        yield b"["
-        for number, row in enumerate(queries.register_all(**chosen)):
-            prefix = b",\n" if number else b"\n"
-            yield prefix + json.dumps(_open_data_row(row), ensure_ascii=False).encode("utf-8")
-        yield b"\n]\n"
-
-    return _download(generate(), "application/json", "decisions.json")
-
-
-def _download(chunks, mimetype: str, filename: str) -> Response:
-    response = Response(stream_with_context(chunks), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return open_data.json_download(chosen)

@@ -132,6 +132,7 @@ MATRIX = {
     ("POST", "/verify"): PUBLIC,
     ("GET", "/transparency"): PUBLIC,
     ("GET", "/transparency/decisions.csv"): PUBLIC,
+    ("GET", "/transparency/decisions.xlsx"): PUBLIC,
     ("GET", "/transparency/decisions.json"): PUBLIC,
     ("GET", "/transparency/queue"): PUBLIC,
     ("GET", "/applications"): _only(("owner", "other", "official", "auditor"), anonymous=302),
