@@ -60,6 +60,10 @@ _COLUMNS = (
     DecisionDocument.number.label("decision_number"),
     DecisionDocument.pdf_sha256,
     DecisionDocument.issued_log_index,
+    # The document's own outcome and time: an application a granted appeal reopened is
+    # "submitted" again, without a decision time, yet its letter stays a rejection.
+    DecisionDocument.outcome.label("document_outcome"),
+    DecisionDocument.issued_at,
     Application.number.label("application_number"),
     Application.decided_at,
     Application.status,
@@ -127,23 +131,22 @@ def _base_query(program: str | None, district: str | None, outcome: str | None):
 
 
 def register_row(row) -> dict:
+    rejected = row.document_outcome == Status.REJECTED.value
     return {
         "decision_number": row.decision_number,
         "application_number": row.application_number,
-        "decided_at": row.decided_at,
+        "decided_at": row.decided_at or row.issued_at,
         "program": row.program,
         "program_name": {"ru": row.name_ru, "kk": row.name_kk, "en": row.name_en},
         "district": row.district_code,
         "applicant": public_applicant(row),
-        "outcome": "rejected" if row.status is Status.REJECTED else "approved",
+        "outcome": "rejected" if rejected else "approved",
         "quantity": row.quantity,
         "unit": row.unit,
         "approved_amount": row.approved_amount,
         "paid_amount": row.payment_amount if row.paid_on is not None else None,
         "paid_on": row.paid_on,
-        "recovered_amount": None
-        if row.status is Status.REJECTED
-        else Decimal(row.recovered).quantize(Decimal("0.01")),
+        "recovered_amount": None if rejected else Decimal(row.recovered).quantize(Decimal("0.01")),
         "pdf_sha256": row.pdf_sha256,
         "log_index": row.issued_log_index,
     }

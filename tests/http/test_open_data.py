@@ -21,7 +21,16 @@ from subsidy.decisions import services as decisions
 from subsidy.districts.models import District
 from subsidy.extensions import db
 from subsidy.transparency.opendata import FORMULA_TRIGGERS
-from tests.factories import approved, make_applicant, make_program, make_user, registry, submit
+from tests.factories import (
+    approved,
+    bearer,
+    make_applicant,
+    make_program,
+    make_user,
+    registry,
+    submit,
+)
+from tests.http._obligations import rejected_application
 from tests.http.test_transparency import _pay
 
 PROGRAM = "TEST-HEADS-2026"
@@ -310,3 +319,34 @@ def test_the_register_page_links_the_three_downloads_with_its_filters(client, ho
     assert any(f"decisions.csv?lang={language}" in link for link in links)
     assert any("decisions.json" in link for link in links)
     assert any(link.startswith("/transparency/decisions.csv?outcome") for link in links)
+
+
+def test_a_rejection_reopened_on_appeal_stays_a_rejection_in_the_register(client, app):
+    """A granted appeal sends the application back to review (submitted, no decision time):
+    the register's row is the rejection letter, and says so in every form."""
+    make_program()
+    farm = make_applicant("peasant_farm")
+    registry(livestock=[(farm.iin_bin, "cattle", 30, 30)])
+    application = rejected_application(farm, official=make_user())
+    farmer, official = make_user("applicant", applicant=farm), make_user()
+    db.session.commit()
+    appeal = client.post(
+        f"/api/v1/applications/{application.id}/appeals",
+        json={"reason": "the certificate was attached"},
+        headers=bearer(farmer),
+    ).json
+    decided = client.post(
+        f"/api/v1/appeals/{appeal['id']}/decide",
+        json={"outcome": "granted", "reason": "the certificate is in the file"},
+        headers=bearer(official),
+    )
+    assert decided.status_code == 200, decided.json
+    [item] = client.get("/api/v1/transparency/decisions").json["items"]
+    assert item["outcome"] == "rejected" and item["decided_at"] is not None
+    assert item["recovered_amount"] is None
+    [rejected] = client.get("/api/v1/transparency/decisions?outcome=rejected").json["items"]
+    assert rejected["decision_number"] == item["decision_number"]
+    header, row = _rows(client, "/transparency/decisions.csv", ",")
+    assert dict(zip(header, row, strict=True))["outcome"] == "rejected"
+    _, row = _rows(client, "/transparency/decisions.csv?lang=ru", ";")
+    assert row[10] == "Отклонено" and re.fullmatch(SPELLING["ru"][2], row[2])
