@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -106,12 +107,19 @@ def test_pyhankos_validator_reports_it_intact_and_trusted_with_the_ca_over_the_w
 ):
     roots = list(load_certs_from_pemder([str(_ca_path(app))]))
     (signature,) = PdfFileReader(io.BytesIO(decided["pdf"])).embedded_signatures
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=roots))
+    status = _validate(signature, ValidationContext(trust_roots=roots))
     assert status.intact and status.valid and status.trusted and status.bottom_line
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     assert status.signing_cert.subject.native["organization_name"] == AGENCY
-    untrusting = validate_pdf_signature(signature, ValidationContext(trust_roots=[]))
+    untrusting = _validate(signature, ValidationContext(trust_roots=[]))
     assert untrusting.intact and not untrusting.trusted
+
+
+def _validate(signature, context):
+    """pyHanko's validator, in a thread of its own: it calls asyncio.run(), and the suite's main
+    thread may run Playwright's event loop (the browser tests' session)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(validate_pdf_signature, signature, context).result()
 
 
 def test_the_stored_and_logged_hash_is_the_signed_files_and_the_rendering_its_first_part(

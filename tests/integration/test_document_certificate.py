@@ -4,6 +4,7 @@ instance folder; a named file that is missing or cannot be opened stops the app 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -134,4 +135,6 @@ def test_signing_and_checking_work_inside_a_running_event_loop(tmp_path):
         signed = signer.sign(_bare_pdf())
         return pades.check_signature(signed, signer.trust_roots)
 
-    assert asyncio.run(inside()).state == "valid"
+    # In a thread of its own: the suite's main thread may already run Playwright's loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(asyncio.run, inside()).result().state == "valid"
