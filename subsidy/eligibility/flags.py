@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from subsidy.eligibility.texts import Texts, money, species_names
+from subsidy.eligibility.texts import Texts, money, shown, species_names
 
 SEVERITIES = ("high", "medium", "low")
 CODES = (
@@ -171,18 +171,19 @@ def _threshold_splitting(facts: RiskFacts) -> Flag | None:
         return None
     numbers = sorted(r.number for r in under)
     listed = ", ".join(numbers)
+    limit, together = shown(facts.threshold, money), shown(total, money)
     return Flag(
         "threshold_splitting",
         "high",
         {
             "ru": f"Эта заявка и заявки связанных лиц ({listed}) каждая не выше порога второго "
-            f"одобрения {money(facts.threshold)} ₸, а вместе {money(total)} ₸",
+            f"одобрения {limit['ru']} ₸, а вместе {together['ru']} ₸",
             "kk": f"Осы өтінім мен байланысты тұлғалардың өтінімдері ({listed}) әрқайсысы "
-            f"екінші келісім шегінен {money(facts.threshold)} ₸ аспайды, бірақ бірге "
-            f"{money(total)} ₸",
+            f"екінші келісім шегінен {limit['kk']} ₸ аспайды, бірақ бірге "
+            f"{together['kk']} ₸",
             "en": f"This and related applicants' requests ({listed}) are each within the "
-            f"second-approval threshold of {money(facts.threshold)} KZT, together "
-            f"{money(total)} KZT",
+            f"second-approval threshold of {limit['en']} KZT, together "
+            f"{together['en']} KZT",
         },
         {"applications": numbers, "total": money(total), "threshold": money(facts.threshold)},
     )

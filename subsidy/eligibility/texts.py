@@ -1,14 +1,17 @@
 """The explanation of every check in Russian, Kazakh and English, in one place for translators.
 
-Each function returns ``{"ru": ..., "kk": ..., "en": ...}``. Numbers are written plainly (no
-thousands separators, no exponent, no needless trailing zeros) so that a farmer can compare them
-with the paper extract. Owners' IINs never appear: explanations are shown to the applicant and
-stored with the evaluation, and a cooperative's members are private persons.
+Each function returns ``{"ru": ..., "kk": ..., "en": ...}``. Numbers are written the way the
+pages and the decision letter write them in that language (``250 000`` and ``12,5`` in Russian and
+Kazakh, ``250,000`` and ``12.5`` in English; no exponent, no needless trailing zeros; a no-break
+space so that a number never wraps), so that a farmer can compare them with the paper extract and
+with the amount above them. ``number`` and ``money`` stay plain: they write the facts the rules
+record. Owners' IINs never appear: explanations are shown to the applicant and stored with the
+evaluation, and a cooperative's members are private persons.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -43,6 +46,26 @@ def percent(share: Decimal) -> str:
     return number((share * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
+# (thousands separator, decimal separator) of each language, as Babel's locales have them.
+_SEPARATORS = {"ru": ("\u00a0", ","), "kk": ("\u00a0", ","), "en": (",", ".")}
+
+
+def local(plain: str, lang: str) -> str:
+    """Plain decimal text ("1250000.5") as ``lang`` writes it ("1 250 000,5", "1,250,000.5")."""
+    group, point = _SEPARATORS[lang]
+    sign, plain = ("-", plain[1:]) if plain.startswith("-") else ("", plain)
+    whole, _, fraction = plain.partition(".")
+    groups = [whole[max(0, end - 3) : end] for end in range(len(whole), 0, -3)][::-1]
+    text = sign + group.join(groups)
+    return f"{text}{point}{fraction}" if fraction else text
+
+
+def shown(value: int | Decimal, plain: Callable[[Decimal], str] = number) -> Texts:
+    """``value`` in each language; ``plain``: number, money or percent."""
+    text = plain(Decimal(value))
+    return {lang: local(text, lang) for lang in _SEPARATORS}
+
+
 def ru_plural(count: int, one: str, few: str, many: str) -> str:
     tail = abs(count) % 100
     if 11 <= tail <= 14:
@@ -52,12 +75,12 @@ def ru_plural(count: int, one: str, few: str, many: str) -> str:
 
 
 def ru_heads(count: int) -> str:
-    return f"{count} {ru_plural(count, 'голова', 'головы', 'голов')}"
+    return f"{local(number(count), 'ru')} {ru_plural(count, 'голова', 'головы', 'голов')}"
 
 
 def ru_of_heads(count: int) -> str:
     """Genitive after "из": из 1 головы, из 2 голов, из 21 головы."""
-    return f"{count} {ru_plural(count, 'головы', 'голов', 'голов')}"
+    return f"{local(number(count), 'ru')} {ru_plural(count, 'головы', 'голов', 'голов')}"
 
 
 def species_names(species: str) -> tuple[str, str, str]:
@@ -72,11 +95,13 @@ def _verdict(texts: Texts, passed: bool) -> Texts:
 
 def min_heads(species: str, heads: int, minimum: int, passed: bool) -> Texts:
     ru, kk, en = species_names(species)
+    have, need = shown(heads), shown(minimum)
     return _verdict(
         {
-            "ru": f"В реестре {ru_heads(heads)} {ru}, требуется не менее {minimum}",
-            "kk": f"Тізілімде {heads} бас {kk}, кемінде {minimum} қажет",
-            "en": f"The registry shows {heads} head of {en}; at least {minimum} are required",
+            "ru": f"В реестре {ru_heads(heads)} {ru}, требуется не менее {need['ru']}",
+            "kk": f"Тізілімде {have['kk']} бас {kk}, кемінде {need['kk']} қажет",
+            "en": f"The registry shows {have['en']} head of {en}; "
+            f"at least {need['en']} are required",
         },
         passed,
     )
@@ -86,34 +111,35 @@ def identified_share(
     species: str, heads: int, identified: int, min_share: Decimal, passed: bool
 ) -> Texts:
     ru, kk, en = species_names(species)
-    need = percent(min_share)
+    need = shown(min_share, percent)
     if heads == 0:
         return {
-            "ru": f"В реестре нет {ru}; требуется не менее {need} % идентифицированных голов",
-            "kk": f"Тізілімде {kk} жоқ; кемінде {need} % бірдейлендірілген мал басы қажет",
-            "en": f"The registry shows no {en}; at least {need}% must be identified",
+            "ru": f"В реестре нет {ru}; требуется не менее {need['ru']} % идентифицированных голов",
+            "kk": f"Тізілімде {kk} жоқ; кемінде {need['kk']} % бірдейлендірілген мал басы қажет",
+            "en": f"The registry shows no {en}; at least {need['en']}% must be identified",
         }
-    share = percent(Decimal(identified) / Decimal(heads))
+    share = shown(Decimal(identified) / Decimal(heads), percent)
+    have, found = shown(heads), shown(identified)
     return _verdict(
         {
-            "ru": f"Идентифицировано {identified} из {ru_of_heads(heads)} {ru} ({share} %), "
-            f"требуется не менее {need} %",
-            "kk": f"Тізілімдегі {heads} бас {kk} ішінде {identified} басы бірдейлендірілген "
-            f"({share} %), кемінде {need} % қажет",
-            "en": f"{identified} of {heads} head of {en} are identified ({share}%); "
-            f"at least {need}% is required",
+            "ru": f"Идентифицировано {found['ru']} из {ru_of_heads(heads)} {ru} "
+            f"({share['ru']} %), требуется не менее {need['ru']} %",
+            "kk": f"Тізілімдегі {have['kk']} бас {kk} ішінде {found['kk']} басы "
+            f"бірдейлендірілген ({share['kk']} %), кемінде {need['kk']} % қажет",
+            "en": f"{found['en']} of {have['en']} head of {en} are identified ({share['en']}%); "
+            f"at least {need['en']}% is required",
         },
         passed,
     )
 
 
 def min_land(hectares: Decimal, minimum: Decimal, passed: bool) -> Texts:
-    have, need = number(hectares), number(minimum)
+    have, need = shown(hectares), shown(minimum)
     return _verdict(
         {
-            "ru": f"В реестре {have} га земли, требуется не менее {need} га",
-            "kk": f"Тізілімде {have} га жер тіркелген, кемінде {need} га қажет",
-            "en": f"The land registry shows {have} ha; at least {need} ha is required",
+            "ru": f"В реестре {have['ru']} га земли, требуется не менее {need['ru']} га",
+            "kk": f"Тізілімде {have['kk']} га жер тіркелген, кемінде {need['kk']} га қажет",
+            "en": f"The land registry shows {have['en']} ha; at least {need['en']} ha is required",
         },
         passed,
     )
@@ -126,20 +152,22 @@ def tax_arrears(arrears: Decimal | None, maximum: Decimal, passed: bool) -> Text
             "kk": "Салық берешегі жоқ",
             "en": "No tax arrears",
         }
-    owed = money(arrears)
+    owed = shown(arrears, money)
     if maximum == 0:
         return {
-            "ru": f"Налоговая задолженность {owed} тенге; субсидия назначается только "
+            "ru": f"Налоговая задолженность {owed['ru']} тенге; субсидия назначается только "
             "без задолженности",
-            "kk": f"Салық берешегі {owed} теңге; субсидия тек берешегі жоқ болса беріледі",
-            "en": f"Tax arrears of {owed} KZT; the subsidy requires no arrears",
+            "kk": f"Салық берешегі {owed['kk']} теңге; субсидия тек берешегі жоқ болса беріледі",
+            "en": f"Tax arrears of {owed['en']} KZT; the subsidy requires no arrears",
         }
-    limit = money(maximum)
+    limit = shown(maximum, money)
     return _verdict(
         {
-            "ru": f"Налоговая задолженность {owed} тенге, допускается не более {limit} тенге",
-            "kk": f"Салық берешегі {owed} теңге, ең көбі {limit} теңгеге рұқсат етіледі",
-            "en": f"Tax arrears of {owed} KZT; at most {limit} KZT is allowed",
+            "ru": f"Налоговая задолженность {owed['ru']} тенге, допускается не более "
+            f"{limit['ru']} тенге",
+            "kk": f"Салық берешегі {owed['kk']} теңге, ең көбі {limit['kk']} теңгеге рұқсат "
+            "етіледі",
+            "en": f"Tax arrears of {owed['en']} KZT; at most {limit['en']} KZT is allowed",
         },
         passed,
     )
@@ -156,11 +184,12 @@ def members_not_applicable() -> Texts:
 def members(count: int, minimum: int, passed: bool) -> Texts:
     noun = ru_plural(count, "член", "члена", "членов")
     word = "member" if count == 1 else "members"
+    have, need = shown(count), shown(minimum)
     return _verdict(
         {
-            "ru": f"В кооперативе {count} {noun}, требуется не менее {minimum}",
-            "kk": f"Кооперативте {count} мүше бар, кемінде {minimum} қажет",
-            "en": f"The cooperative has {count} {word}; at least {minimum} are required",
+            "ru": f"В кооперативе {have['ru']} {noun}, требуется не менее {need['ru']}",
+            "kk": f"Кооперативте {have['kk']} мүше бар, кемінде {need['kk']} қажет",
+            "en": f"The cooperative has {have['en']} {word}; at least {need['en']} are required",
         },
         passed,
     )
@@ -185,24 +214,27 @@ def one_application(numbers: Iterable[str]) -> Texts:
 
 def quantity_heads(species: str, claimed: Decimal, identified: int, passed: bool) -> Texts:
     ru, kk, en = species_names(species)
-    count = int(claimed)
+    asked, have = shown(int(claimed)), shown(identified)
     return _verdict(
         {
-            "ru": f"Заявлено голов {ru}: {count}, в реестре идентифицировано: {identified}",
-            "kk": f"{count} бас {kk} мәлімделді, тізілімде {identified} басы бірдейлендірілген",
-            "en": f"{count} head of {en} claimed; the registry shows {identified} identified",
+            "ru": f"Заявлено голов {ru}: {asked['ru']}, в реестре идентифицировано: {have['ru']}",
+            "kk": f"{asked['kk']} бас {kk} мәлімделді, тізілімде {have['kk']} басы "
+            "бірдейлендірілген",
+            "en": f"{asked['en']} head of {en} claimed; the registry shows {have['en']} identified",
         },
         passed,
     )
 
 
 def quantity_hectares(claimed: Decimal, registered: Decimal, passed: bool) -> Texts:
-    asked, have = number(claimed), number(registered)
+    asked, have = shown(claimed), shown(registered)
     return _verdict(
         {
-            "ru": f"Заявлено {asked} га, в реестре по заявленным участкам {have} га",
-            "kk": f"{asked} га мәлімделді, тізілімде мәлімделген учаскелер бойынша {have} га",
-            "en": f"{asked} ha claimed; the land registry shows {have} ha on the claimed parcels",
+            "ru": f"Заявлено {asked['ru']} га, в реестре по заявленным участкам {have['ru']} га",
+            "kk": f"{asked['kk']} га мәлімделді, тізілімде мәлімделген учаскелер бойынша "
+            f"{have['kk']} га",
+            "en": f"{asked['en']} ha claimed; the land registry shows {have['en']} ha on the "
+            "claimed parcels",
         },
         passed,
     )
@@ -212,16 +244,16 @@ def quantity_liters(
     species: str, claimed: Decimal, identified: int, per_head: Decimal, passed: bool
 ) -> Texts:
     ru, kk, en = species_names(species)
-    asked, each = number(claimed), number(per_head)
-    limit = number(per_head * identified)
+    asked, each = shown(claimed), shown(per_head)
+    limit, heads = shown(per_head * identified), shown(identified)
     return _verdict(
         {
-            "ru": f"Заявлено {asked} л молока; идентифицированных голов {ru} в реестре: "
-            f"{identified}, допускается не более {limit} л ({each} л на голову)",
-            "kk": f"{asked} л сүт мәлімделді; бірдейлендірілген {identified} бас {kk} үшін ең "
-            f"көбі {limit} л рұқсат етіледі (бір басқа {each} л)",
-            "en": f"{asked} l of milk claimed; {identified} identified head of {en} allow at most "
-            f"{limit} l ({each} l per head)",
+            "ru": f"Заявлено {asked['ru']} л молока; идентифицированных голов {ru} в реестре: "
+            f"{heads['ru']}, допускается не более {limit['ru']} л ({each['ru']} л на голову)",
+            "kk": f"{asked['kk']} л сүт мәлімделді; бірдейлендірілген {heads['kk']} бас {kk} "
+            f"үшін ең көбі {limit['kk']} л рұқсат етіледі (бір басқа {each['kk']} л)",
+            "en": f"{asked['en']} l of milk claimed; {heads['en']} identified head of {en} allow "
+            f"at most {limit['en']} l ({each['en']} l per head)",
         },
         passed,
     )

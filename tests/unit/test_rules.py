@@ -131,7 +131,7 @@ def test_identified_share_explains_the_percentages() -> None:
         "identified_livestock_share", {"species": "cattle", "min_share": "1"}, facts(cattle(42, 40))
     )
     assert result.detail["ru"] == (
-        "Идентифицировано 40 из 42 голов КРС (95.24 %), требуется не менее 100 %"
+        "Идентифицировано 40 из 42 голов КРС (95,24 %), требуется не менее 100 %"
     )
     assert "95.24%" in result.detail["en"]
 
