@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import sqlalchemy as sa
 
+from subsidy.applicants.disclosure import public_applicant
+from subsidy.audit.queries import checkpoints_page
+from subsidy.audit.services import log_size
 from subsidy.decisions.models import DecisionDocument
 from subsidy.errors import ValidationFailed
 from subsidy.extensions import db
@@ -80,12 +84,39 @@ def find_document(sha256: str) -> DecisionDocument | None:
     ).scalar_one_or_none()
 
 
+# The amount a document states, by kind and outcome: (its key in the content, what it is).
+_STATED_AMOUNT = {
+    ("decision", "approved"): ("approved_amount", "approved"),
+    ("decision", "rejected"): ("requested_amount", "requested"),
+    ("recovery", "recovery"): ("amount", "to_repay"),
+}
+
+
+def _stated_amount(document: DecisionDocument) -> tuple[str | None, str | None]:
+    """(the amount the letter states, what it is), so that a paper copy can be matched."""
+    key, kind = _STATED_AMOUNT.get((document.kind, document.outcome), (None, None))
+    if key is None:
+        return None, None
+    return json.loads(document.content).get(key), kind
+
+
+def _covering_tree_size(index: int) -> int:
+    """The size of the newest signed checkpoint if it holds entry ``index``, else the log's."""
+    newest = checkpoints_page(limit=1)
+    if newest and newest[0]["tree_size"] > index:
+        return newest[0]["tree_size"]
+    return log_size(db.session)
+
+
 def verification(sha256: str) -> dict:
     document = find_document(sha256)
     if document is None:
         return {"valid": False, "sha256": sha256}
     application = document.application
     latest = newest_document(application.id, document.kind)
+    amount, amount_kind = _stated_amount(document)
+    index = document.issued_log_index
+    proof_size = _covering_tree_size(index)
     return {
         "valid": True,
         "kind": document.kind,
@@ -99,6 +130,11 @@ def verification(sha256: str) -> dict:
         "issued_at": document.issued_at,
         "pdf_sha256": document.pdf_sha256,
         "content_sha256": document.content_sha256,
-        "log_index": document.issued_log_index,
-        "inclusion_proof": f"/api/v1/audit/proofs/inclusion?index={document.issued_log_index}",
+        # As the register shows it: a natural person by initials, a company in full.
+        "applicant": public_applicant(application.applicant),
+        "amount": amount,
+        "amount_kind": amount_kind,
+        "log_index": index,  # the document_issued entry (it logs both hashes)
+        "decision_log_index": document.decision_log_index,  # the decision the document states
+        "inclusion_proof": (f"/api/v1/audit/proofs/inclusion?index={index}&tree_size={proof_size}"),
     }

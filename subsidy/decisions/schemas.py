@@ -62,9 +62,19 @@ class VerificationSchema(Schema):
     issued_at = fields.AwareDateTime()
     pdf_sha256 = fields.String()
     content_sha256 = fields.String()
-    log_index = fields.Integer()
+    applicant = fields.Dict(
+        metadata={"description": "name and BIN as the register shows them (initials for a person)"}
+    )
+    amount = fields.Decimal(as_string=True, allow_none=True)
+    amount_kind = fields.String(
+        allow_none=True, metadata={"description": "approved, requested or to_repay"}
+    )
+    log_index = fields.Integer(metadata={"description": "the document_issued log entry"})
+    decision_log_index = fields.Integer(
+        metadata={"description": "the log entry of the decision the document states"}
+    )
     inclusion_proof = fields.String(
-        metadata={"description": "add &tree_size=<checkpoint size> to get the proof"}
+        metadata={"description": "the document_issued entry's inclusion in a signed checkpoint"}
     )
     signature = fields.Nested(
         SignatureSchema,

@@ -5,14 +5,13 @@ their head's IIN) is shown masked: initials instead of the name, no IIN."""
 from __future__ import annotations
 
 import functools
-import re
 from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm
 from flask import current_app
 
-from subsidy.applicants.ids import id_kind
+from subsidy.applicants.disclosure import public_applicant
 from subsidy.applicants.models import Applicant, ApplicantKind, cooperative_members
 from subsidy.applications.models import Application, Status
 from subsidy.applications.queries import fixed_limit
@@ -26,33 +25,6 @@ from subsidy.payments.models import PaymentStatus
 from subsidy.payments.queries import money_view
 from subsidy.programs.models import Program, ProgramVersion
 from subsidy.programs.queries import current_versions
-
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
-def masked_name(name: str) -> str:
-    """«Серікбаев Нұрлан Қайратұлы» -> «С. Н. Қ.»: enough to tell entries apart, not to identify."""
-    initials = [word[0].upper() + "." for word in _WORD.findall(name)[:3]]
-    return " ".join(initials) or "—"
-
-
-def public_applicant(applicant) -> dict:
-    """``applicant``: anything with ``kind``, ``name`` and ``iin_bin`` (a model or a row)."""
-    natural = _natural_person(applicant.iin_bin)
-    kind = applicant.kind
-    return {
-        "kind": getattr(kind, "value", kind),
-        "name": masked_name(applicant.name) if natural else applicant.name,
-        "iin_bin": None if natural else applicant.iin_bin,
-        "masked": natural,
-    }
-
-
-@functools.lru_cache(maxsize=8192)
-def _natural_person(iin_bin: str) -> bool:
-    """An IIN rather than a BIN (validated in full, so remembered: a page repeats applicants)."""
-    return id_kind(iin_bin) == "iin"
-
 
 # Only what a register row shows: never a document's PDF or content, nor a version's definition.
 _COLUMNS = (

@@ -3,11 +3,11 @@ import json
 
 import pytest
 
+from subsidy.applicants.disclosure import masked_name
 from subsidy.applications.services import withdraw_application
 from subsidy.decisions import services as decisions
 from subsidy.extensions import db
 from subsidy.payments import services as payments
-from subsidy.transparency.queries import masked_name
 from tests.factories import (
     approved,
     give_account,
