@@ -51,3 +51,30 @@ def cooperatives_of(applicant: Applicant) -> list[Applicant]:
             .order_by(Applicant.iin_bin)
         ).scalars()
     )
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_applicants(text: str, *, limit: int = 10) -> list[Applicant]:
+    """For an official filling in an application: by the first digits of an IIN/BIN, or by a
+    part of the name as typed or capitalised ("бәйт", "Бәйт"; SQLite folds only ASCII case)."""
+    text = text.strip()
+    if not text:
+        return []
+    if text.isascii() and text.isdecimal():
+        condition = Applicant.iin_bin.like(f"{_like(text)}%", escape="\\")
+    else:
+        spellings = {text, text.lower(), text.capitalize(), text.upper(), text.title()}
+        condition = sa.or_(
+            *(Applicant.name.like(f"%{_like(each)}%", escape="\\") for each in sorted(spellings))
+        )
+    return list(
+        db.session.execute(
+            sa.select(Applicant)
+            .where(condition)
+            .order_by(Applicant.name, Applicant.id)
+            .limit(limit)
+        ).scalars()
+    )

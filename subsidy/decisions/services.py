@@ -231,6 +231,20 @@ def approve_application(
     return _final_approval(program, application, user, plan, moment, drafted)
 
 
+def preview_approval(
+    *,
+    application: Application,
+    user: User,
+    amount: Decimal | None = None,
+    comment: str | None = None,
+    justification: str | None = None,
+) -> _Plan:
+    """What ``approve_application`` would do (final or first approval, the amount), or the
+    refusal it would raise, without writing anything: the pages ask before they act."""
+    _require_official(user)
+    return _plan(application, user, amount, comment, justification)
+
+
 def _first_approval(application, user, plan: _Plan, moment: _Moment) -> Approval:
     move(application, Status.AWAITING_SECOND_APPROVAL)
     application.proposed_amount = plan.amount
@@ -338,6 +352,12 @@ def _reject_reason(application: Application, user: User, reason: str) -> str:
     if not reason:
         raise ValidationFailed.field("reason", "a reason is required to reject")
     return reason
+
+
+def preview_rejection(*, application: Application, user: User, reason: str) -> str:
+    """The reason ``reject_application`` would record, or the refusal it would raise."""
+    _require_official(user)
+    return _reject_reason(application, user, reason)
 
 
 def reject_application(*, application: Application, user: User, reason: str) -> Application:

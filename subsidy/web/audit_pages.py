@@ -76,13 +76,17 @@ def _render_log(verify_form: VerifyLogForm, result: dict | None = None, status: 
     filters = LogFilters(formdata=request.args)
     if not filters.validate():
         filters = LogFilters(formdata=None)
-    start = filters.start.data or 0
     action = (filters.action.data or "").strip() or None
     subject = (filters.subject.data or "").strip() or None
+    head = queries.tree_head()
+    last_start = max(0, head["tree_size"] - PAGE_SIZE)
+    start = filters.start.data
+    if start is None:
+        # The whole log opens at its newest entries; a filtered one from its first match.
+        start = 0 if action or subject else last_start
     page = queries.entries_page(start, PAGE_SIZE, action, subject)
     for item in page["items"]:
         item["time"] = _when(item["entry"].get("timestamp"))
-    head = queries.tree_head()
     args = {key: value for key, value in (("action", action), ("subject", subject)) if value}
     return render_template(
         "audit/log.html",
@@ -92,7 +96,8 @@ def _render_log(verify_form: VerifyLogForm, result: dict | None = None, status: 
         head=head,
         args=args,
         previous_start=max(0, start - PAGE_SIZE) if start > 0 else None,
-        last_start=max(0, head["tree_size"] - PAGE_SIZE),
+        last_start=last_start,
+        start_given=filters.start.data is not None,
         checkpoints=_checkpoint_rows(),
         key_id=signing_key().key_id,
         verify_form=verify_form,

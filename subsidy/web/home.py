@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -11,8 +11,10 @@ from subsidy.extensions import db
 from subsidy.programs.queries import current_versions, program_view
 from subsidy.web.charts import percent
 from subsidy.web.labels import PER_UNIT
+from subsidy.web.navigation import register_navigation
 
 bp = Blueprint("home", __name__)
+bp.record_once(register_navigation)
 
 
 @bp.route("/")
@@ -36,3 +38,15 @@ def healthz():
     except SQLAlchemyError:
         return jsonify({"status": "unavailable"}), 503
     return jsonify({"status": "ok"})
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for it on every site whatever the page links: an icon, not a 404."""
+    response = send_from_directory(
+        current_app.static_folder or "static", "favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response

@@ -7,15 +7,15 @@ approval view keeps)."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import StringField
+from wtforms.validators import Length
 
 from subsidy.access import Role, page_roles
 from subsidy.accounts.queries import usernames
@@ -30,7 +30,7 @@ from subsidy.applications.queries import (
     list_views,
     visible_application,
 )
-from subsidy.applications.states import Status, statuses_allowing
+from subsidy.applications.states import Status, require_action, statuses_allowing
 from subsidy.audit.queries import history_of
 from subsidy.clock import today
 from subsidy.decisions import services as decisions
@@ -43,6 +43,22 @@ from subsidy.registry.queries import latest_snapshots
 from subsidy.transparency.queries import summary as register_summary
 from subsidy.unit_of_work import discard_changes, keep_changes
 from subsidy.web.appeal_filing import application_panel
+from subsidy.web.applying import (
+    ApplicationForm,
+    applicant_suggestions,
+    flash_submitted,
+    number_field,
+    quantity_field,
+)
+from subsidy.web.deciding import (
+    ApproveForm,
+    FlagsForm,
+    RejectForm,
+    WithdrawForm,
+    approval_question,
+    rejection_question,
+    withdrawal_question,
+)
 from subsidy.web.labels import (
     FLAG_LABELS,
     STATUS_LABELS,
@@ -62,40 +78,6 @@ PAGE_SIZE = 25
 # --- forms -----------------------------------------------------------------------------------
 
 
-class ApplicationForm(FlaskForm):
-    program = SelectField(_l("Program"), choices=[])
-    applicant = StringField(_l("Applicant IIN/BIN"), validators=[Optional(), Length(max=12)])
-    quantity = StringField(_l("Quantity"), validators=[Length(max=32)])
-    animals = TextAreaField(
-        _l("Animal ids (per-head programs; optional, separated by spaces or commas)"),
-        validators=[Length(max=40_000)],
-    )
-    idempotency_key = HiddenField()
-    # The buttons are written in the template (<button name=check|submit>); these read them.
-    check = SubmitField()
-    submit = SubmitField()
-
-
-class ApproveForm(FlaskForm):
-    amount = StringField(_l("Amount (optional, lower than requested)"), [Length(max=32)])
-    comment = TextAreaField(_l("Comment"), [Length(max=2000)])
-    justification = TextAreaField(
-        _l("Justification (required with a high risk flag)"), [Length(max=2000)]
-    )
-
-
-class FlagsForm(FlaskForm):
-    pass
-
-
-class RejectForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), [Length(max=2000)])
-
-
-class WithdrawForm(FlaskForm):
-    pass
-
-
 class BankAccountForm(FlaskForm):
     iban = StringField(_l("IBAN"), validators=[Length(max=64)])
     bic = StringField(_l("BIC of the bank"), validators=[Length(max=32)])
@@ -107,19 +89,6 @@ class _FieldError(DomainError):
 
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}", {field: [message]})
-
-
-def _decimal(text: str | None, field: str, form: FlaskForm) -> Decimal | None:
-    """A number as people type it (spaces, a decimal comma); None and a form error if not."""
-    cleaned = (text or "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite():
-        getattr(form, field).errors = [gettext("Enter a number.")]
-        return None
-    return value
 
 
 def _show_refusal(form: FlaskForm, refusal: DomainError) -> str:
@@ -232,9 +201,11 @@ def new_application():
         form.idempotency_key.data = uuid.uuid4().hex
         if request.args.get("program") in programs:
             form.program.data = request.args["program"]
+        if current_user.role is Role.OFFICIAL:  # a link may name the applicant
+            form.applicant.data = (request.args.get("applicant") or "")[:12] or None
     evaluation, error, status = None, None, 200
     if form.validate_on_submit():
-        quantity = _decimal(form.quantity.data, "quantity", form)
+        quantity = quantity_field(form, programs)
         applicant = (
             current_user.applicant.iin_bin
             if current_user.role is Role.APPLICANT
@@ -255,12 +226,7 @@ def new_application():
                 if form.submit.data:
                     key = (form.idempotency_key.data or "").strip()[:128] or None
                     application, created = services.submit_application(**args, idempotency_key=key)
-                    if created:
-                        flash(
-                            gettext("Application %(number)s submitted.", number=application.number)
-                        )
-                    else:
-                        flash(gettext("This application was already submitted."))
+                    flash_submitted(application, created)
                     return redirect(url_for(".application", application_id=application.id))
                 evaluation = services.preview_application(**args)
             except DomainError as refusal:
@@ -277,6 +243,16 @@ def new_application():
     ), status
 
 
+@bp.route("/applicants/search")
+@page_roles(Role.OFFICIAL)
+def applicant_search():
+    """Applicants by the start of their IIN/BIN or a part of their name, for the application
+    form's applicant field (JSON); without a script the field takes a typed IIN/BIN."""
+    response = jsonify(applicant_suggestions(request.args.get("q") or ""))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 # --- one application -------------------------------------------------------------------------
 
 
@@ -288,7 +264,7 @@ def _history(application_id: int) -> list[dict]:
     return history
 
 
-def _render_application(application, *, error=None, status=200, forms=None):
+def _render_application(application, *, error=None, status=200, forms=None, confirm=None):
     view = application_view(application)
     staff = current_user.role in (Role.OFFICIAL, Role.AUDITOR)
     decision = view["decision"] or {}
@@ -314,6 +290,7 @@ def _render_application(application, *, error=None, status=200, forms=None):
         "flags_form": FlagsForm(formdata=None),
         "may_recheck": current_user.role is Role.OFFICIAL,
         "error": error,
+        "confirm": confirm,
         **application_panel(application, forms.get("appeal")),
     }
     return render_template("workflow/application.html", **context), status
@@ -335,11 +312,17 @@ def application(application_id):
     return _render_application(_visible(application_id))
 
 
-def _decide(application_id: int, form: FlaskForm, name: str, act, done: str):
+def _decide(application_id: int, form: FlaskForm, name: str, act, done: str, ask=None):
+    """``ask(application)``: the confirmation a first POST answers with (checked like ``act``,
+    so that a refusal shows at once); ``act`` runs only on the confirmation's POST."""
     application = _visible(application_id)
     if not form.validate_on_submit():
         return _render_application(application, status=422, forms={name: form})
     try:
+        if ask is not None and not form.is_confirmed:
+            question = ask(application)
+            discard_changes()  # the checks wrote nothing; nothing is kept either
+            return _render_application(application, forms={name: form}, confirm=question)
         act(application)
     except DomainError as refusal:
         error = _show_refusal(form, refusal)
@@ -357,22 +340,29 @@ def approve(application_id):
     form = ApproveForm()
     amount_text = (form.amount.data or "").strip()
 
-    def act(application):
-        amount = _decimal(amount_text, "amount", form) if amount_text else None
+    def arguments(application) -> dict:
+        amount = number_field(form, "amount") if amount_text else None
         if amount_text and amount is None:
             raise _FieldError("amount", form.amount.errors[0])
-        approval = decisions.approve_application(
-            application=application,
-            user=current_user,
-            amount=amount,
-            comment=form.comment.data,
-            justification=form.justification.data,
-        )
+        return {
+            "application": application,
+            "user": current_user,
+            "amount": amount,
+            "comment": form.comment.data,
+            "justification": form.justification.data,
+        }
+
+    def ask(application):
+        plan = decisions.preview_approval(**arguments(application))
+        return approval_question(application, form, plan, request.path)
+
+    def act(application):
+        approval = decisions.approve_application(**arguments(application))
         if approval.waitlisted:
             keep_changes()  # the waitlisting is logged and kept; the approval did not happen
             raise approval.refusal()
 
-    return _decide(application_id, form, "approve", act, gettext("Approval recorded."))
+    return _decide(application_id, form, "approve", act, gettext("Approval recorded."), ask)
 
 
 @bp.route("/applications/<int(max=2147483647):application_id>/flags", methods=["POST"])
@@ -389,23 +379,33 @@ def recompute(application_id):
 def reject(application_id):
     form = RejectForm()
 
+    def ask(application):
+        decisions.preview_rejection(
+            application=application, user=current_user, reason=form.reason.data or ""
+        )
+        return rejection_question(application, form, request.path)
+
     def act(application):
         decisions.reject_application(
             application=application, user=current_user, reason=form.reason.data or ""
         )
 
-    return _decide(application_id, form, "reject", act, gettext("Application rejected."))
+    return _decide(application_id, form, "reject", act, gettext("Application rejected."), ask)
 
 
 @bp.route("/applications/<int(max=2147483647):application_id>/withdraw", methods=["POST"])
 @page_roles(Role.APPLICANT)
 def withdraw(application_id):
+    form = WithdrawForm()
+
+    def ask(application):
+        require_action("withdraw", application.status)
+        return withdrawal_question(application, form, request.path)
+
     def act(application):
         services.withdraw_application(application=application, user=current_user)
 
-    return _decide(
-        application_id, WithdrawForm(), "withdraw", act, gettext("Application withdrawn.")
-    )
+    return _decide(application_id, form, "withdraw", act, gettext("Application withdrawn."), ask)
 
 
 @bp.route("/applications/<int(max=2147483647):application_id>/decision.pdf")

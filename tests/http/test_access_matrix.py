@@ -125,6 +125,7 @@ MATRIX = {
     ("GET", "/log/tile/<path:rest>"): PUBLIC,
     # --- pages ---------------------------------------------------------------------------
     ("GET", "/"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): PUBLIC,
@@ -138,6 +139,7 @@ MATRIX = {
     ("GET", "/applications"): _only(("owner", "other", "official", "auditor"), anonymous=302),
     ("GET", "/applications/new"): _only(("owner", "other", "official"), anonymous=302),
     ("POST", "/applications/new"): _only(("owner", "other", "official"), anonymous=302),
+    ("GET", "/applicants/search"): _only(("official",), anonymous=302),
     ("GET", "/applications/<int(max=2147483647):application_id>"): _only(
         API_READERS, anonymous=302, other=404
     ),

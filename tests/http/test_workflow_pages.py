@@ -187,8 +187,10 @@ def test_a_farmer_may_not_apply_for_another(client, world):
 
 
 def _post(client, path, **data):
+    """A decision's form as its confirmation sends it again (``confirmed=1``)."""
     page = client.get(path.rsplit("/", 1)[0])
-    return client.post(path, data={"csrf_token": _hidden(page.text, "csrf_token"), **data})
+    data = {"csrf_token": _hidden(page.text, "csrf_token"), "confirmed": "1", **data}
+    return client.post(path, data=data)
 
 
 def test_an_official_approves_through_the_form_and_the_farmer_gets_the_pdf(client, world):
