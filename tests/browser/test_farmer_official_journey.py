@@ -63,6 +63,9 @@ def approve_as(page, username: str, number: str) -> None:
     page.fill("#approve-form textarea[name=comment]", f"checked by {username}")
     page.click("#approve-form button[type=submit]")
     page.wait_for_load_state()
+    assert page.locator("#confirm").is_visible()  # nothing is decided by one tap
+    page.click("#confirm-form button[type=submit]")
+    page.wait_for_load_state()
 
 
 def test_farmer_applies_officials_approve_farmer_downloads_the_decision(page, new_page):
