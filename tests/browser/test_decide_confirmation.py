@@ -81,15 +81,15 @@ def test_approve_asks_before_it_approves(at, deciding, width):
     application = deciding["ids"][WIDTHS.index(width)]
     page.goto(f"/applications/{application}?lang=ru")
     page.fill("#approve-form input[name=amount]", "9 500")
-    page.click("#approve-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#approve-form button[type=submit]")
     confirm = page.locator("#confirm")
     assert confirm.is_visible()
     assert "9\u00a0500,00 ₸" in confirm.inner_text()
     assert "подано" in page.locator("#status").inner_text()  # nothing recorded yet
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    page.click("#confirm-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#confirm-form button[type=submit]")
     assert "одобрено" in page.locator("#status").inner_text()
     assert "9\u00a0500,00 ₸" in page.locator("#approved-amount").inner_text()
 
@@ -100,17 +100,17 @@ def test_reject_needs_a_reason_and_a_confirmation(at, deciding, width):
     login(page, "inspektor", PASSWORD)
     application = deciding["ids"][2 + WIDTHS.index(width)]
     page.goto(f"/applications/{application}?lang=kk")
-    page.click("#reject-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#reject-form button[type=submit]")
     error = page.locator("#reject-form .field-error")
     assert "Бас тарту себебін жазыңыз" in error.inner_text()
     page.fill("#reject-form textarea[name=reason]", "Ветеринарлық анықтама жоқ")
-    page.click("#reject-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#reject-form button[type=submit]")
     assert "Ветеринарлық анықтама жоқ" in page.locator("#confirm").inner_text()
     assert "берілді" in page.locator("#status").inner_text()
-    page.click("#confirm-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#confirm-form button[type=submit]")
     assert "қабылданбады" in page.locator("#status").inner_text()
 
 
@@ -129,10 +129,10 @@ def test_the_farmer_confirms_a_withdrawal(at, deciding):
     page = at(375)
     login(page, "fermer", PASSWORD)
     page.goto(f"/applications/{deciding['ids'][-1]}?lang=en")
-    page.click("#withdraw-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#withdraw-form button[type=submit]")
     assert page.locator("#confirm").is_visible()
     assert "submitted" in page.locator("#status").inner_text()
-    page.click("#confirm-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#confirm-form button[type=submit]")
     assert "withdrawn" in page.locator("#status").inner_text()

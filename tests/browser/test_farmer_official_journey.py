@@ -61,11 +61,11 @@ def approve_as(page, username: str, number: str) -> None:
     page.wait_for_url(re.compile(r"/applications/\d+$"))
     look(page, f"{username}-application-decide")
     page.fill("#approve-form textarea[name=comment]", f"checked by {username}")
-    page.click("#approve-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#approve-form button[type=submit]")
     assert page.locator("#confirm").is_visible()  # nothing is decided by one tap
-    page.click("#confirm-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#confirm-form button[type=submit]")
 
 
 def test_farmer_applies_officials_approve_farmer_downloads_the_decision(page, new_page):

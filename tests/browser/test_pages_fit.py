@@ -160,15 +160,15 @@ def test_the_registers_amounts_are_whole_and_in_view(page, demo, lang, width):
 
 def test_a_language_link_keeps_the_page_and_its_query(page, demo):
     page.goto("/transparency?outcome=approved&lang=ru")
-    page.click("header a[hreflang=kk]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("header a[hreflang=kk]")
     assert re.search(r"/transparency\?outcome=approved&lang=kk$", page.url), page.url
     assert page.locator("html").get_attribute("lang") == "kk"
     assert page.locator("select[name=outcome]").input_value() == "approved"
 
     page.goto(f"/verify?sha256={demo['sha']}&lang=kk")
-    page.click("header a[hreflang=en]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("header a[hreflang=en]")
     assert f"sha256={demo['sha']}" in page.url
     assert page.locator("#verify-result").is_visible()
     assert page.locator("html").get_attribute("lang") == "en"
@@ -177,8 +177,8 @@ def test_a_language_link_keeps_the_page_and_its_query(page, demo):
 def test_filters_on_the_officials_list_survive_a_language_switch(page, demo):
     login(page, "official")
     page.goto("/applications?status=submitted&lang=en")
-    page.click("header a[hreflang=ru]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("header a[hreflang=ru]")
     assert "status=submitted" in page.url and "lang=ru" in page.url
     assert page.locator("select[name=status]").input_value() == "submitted"
 
@@ -186,8 +186,8 @@ def test_filters_on_the_officials_list_survive_a_language_switch(page, demo):
 def _fill_the_sign_in_form(page, username: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORDS[username])
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
 
 
 def test_signing_in_returns_to_the_page_asked_for_in_its_language(page, demo):
@@ -216,8 +216,8 @@ def test_on_a_phone_the_header_is_one_line_and_the_menu_opens(page, demo):
     page.click("header .menu-toggle")
     assert menu.is_visible()
     assert page.locator("header .menu-toggle").get_attribute("aria-expanded") == "true"
-    page.click("#site-menu a[href='/audit']")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#site-menu a[href='/audit']")
     assert "/audit" in page.url
     page.set_viewport_size({"width": 1280, "height": 800})
     assert page.locator("#site-menu").is_visible()
