@@ -12,6 +12,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from subsidy import text_guard
 from subsidy.errors import DomainError
 from subsidy.extensions import db
 
@@ -25,12 +26,32 @@ class Refused(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+def _refuse_hidden_characters(values: dict) -> None:
+    """Every text a command is given passes :mod:`subsidy.text_guard`, as every HTTP field does
+    (:mod:`subsidy.input_guard`); the refusal names the option or argument."""
+    context = click.get_current_context(silent=True)
+    params = {param.name: param for param in context.command.params} if context else {}
+    for name, value in values.items():
+        param = params.get(name)
+        if param is not None and param.type is not click.STRING:
+            continue  # a file's path, a choice, a number, a date: their types check them
+        for text in value if isinstance(value, tuple | list) else (value,):
+            message = text_guard.problem(text) if isinstance(text, str) else None
+            if message is not None:
+                if isinstance(param, click.Option):
+                    shown = max(param.opts, key=len)
+                else:
+                    shown = param.human_readable_name if param else name
+                raise Refused(f"{shown}: {message}")
+
+
 def service_command(func):
     """Run a command in one transaction: commit on success, roll back and exit 2 on refusal."""
 
     @functools.wraps(func)
     @with_appcontext
     def wrapper(*args, **kwargs):
+        _refuse_hidden_characters(kwargs)
         try:
             result = func(*args, **kwargs)
             db.session.commit()
@@ -42,6 +63,7 @@ def service_command(func):
             db.session.rollback()
             raise
 
+    wrapper.refuses_hidden_characters = True  # type: ignore[attr-defined]  (a test lists them)
     return wrapper
 
 
