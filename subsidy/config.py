@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -70,6 +71,9 @@ class Config:
     # Reverse proxies (load balancers) in front of the app whose X-Forwarded-For/-Proto/-Host
     # are believed: 0 = none, so that a client cannot pick its own address for the rate limits.
     TRUSTED_PROXIES = 0
+    # The host names requests may carry (Flask refuses any other Host with 400, so that no
+    # redirect or link is built from a host an attacker chose); None: any, outside production.
+    TRUSTED_HOSTS: list[str] | None = None
 
 
 class ProductionConfig(Config):
@@ -84,6 +88,24 @@ class TestingConfig(Config):
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestingConfig}
+
+
+# A host name or IPv4 address as Host carries it, without the port; a leading dot: subdomains.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_TRUSTED_HOST = re.compile(rf"\.?{_LABEL}(?:\.{_LABEL})*", re.IGNORECASE)
+
+
+def _trusted_hosts(text: str) -> list[str]:
+    hosts = [host.strip() for host in text.split(",") if host.strip()]
+    for host in hosts:
+        if not (host.isascii() and _TRUSTED_HOST.fullmatch(host)):
+            raise ValueError(
+                f"SUBSIDY_TRUSTED_HOSTS: {host!r} is not a host name (comma-separated names "
+                "such as subsidy.example.kz or .example.kz, without a scheme or port)"
+            )
+    if not hosts:
+        raise ValueError("SUBSIDY_TRUSTED_HOSTS names no host")
+    return hosts
 
 
 def _proxy_count(text: str) -> int:
@@ -118,6 +140,8 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         settings[key] = os.environ.get(f"SUBSIDY_{key}", settings[key])
     if "SUBSIDY_TRUSTED_PROXIES" in os.environ:
         settings["TRUSTED_PROXIES"] = _proxy_count(os.environ["SUBSIDY_TRUSTED_PROXIES"])
+    if "SUBSIDY_TRUSTED_HOSTS" in os.environ:
+        settings["TRUSTED_HOSTS"] = _trusted_hosts(os.environ["SUBSIDY_TRUSTED_HOSTS"])
     if "SUBSIDY_RATELIMIT_STORAGE_URI" in os.environ:
         settings["RATELIMIT_STORAGE_URI"] = os.environ["SUBSIDY_RATELIMIT_STORAGE_URI"]
     # The owner's URL for `subsidy db upgrade` and `subsidy db grant-app-role`; None: the same
@@ -133,6 +157,11 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
     if "PUBLIC_URL" in overrides:
         settings["PUBLIC_URL_CONFIGURED"] = True
     settings.update(overrides)
+    if env_name == "production" and not settings["TRUSTED_HOSTS"]:
+        raise ValueError(
+            "SUBSIDY_TRUSTED_HOSTS is required in production: the host names this service "
+            "answers to, comma-separated (e.g. subsidy.example.kz); any other Host gets 400"
+        )
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = os.environ.get("SUBSIDY_SECRET_KEY") or _read_or_create_secret(
             instance_path / "secret_key"

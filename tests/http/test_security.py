@@ -33,6 +33,7 @@ def test_session_cookie_is_httponly_and_expires(client, app):
 
 def test_production_settings_make_cookies_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("SUBSIDY_ENV", "production")
+    monkeypatch.setenv("SUBSIDY_TRUSTED_HOSTS", "subsidy.example.kz")
     settings = build_config(tmp_path, {"SECRET_KEY": "x"})
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["RATELIMIT_STORAGE_URI"].startswith("redis://")
