@@ -49,6 +49,7 @@ from subsidy.eligibility.params import (
 )
 from subsidy.eligibility.rules import RULES
 from subsidy.programs.dated import DatedValue, parse_dated
+from subsidy.text_guard import refused_character
 
 __all__ = [
     "Criterion",
@@ -62,6 +63,7 @@ __all__ = [
 
 FILE = "<file>"
 MAX_FILE_BYTES = 1_000_000
+MAX_NESTING = 32  # mappings and lists inside one another; a program file goes five deep
 _CODE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
 REQUIRED = (
     "code",
@@ -198,7 +200,9 @@ def load_program_yaml(text: str) -> ProgramDefinition:
 
 def read_program_yaml(text: str) -> Any:
     """The plain data of a program file: refused with the line of a YAML error, a key given
-    twice, or an impossible date."""
+    twice, nesting deeper than :data:`MAX_NESTING`, a character no text field takes
+    (:mod:`subsidy.text_guard`; a byte order mark may open the file), or an impossible date."""
+    _refuse_hidden_characters(text.removeprefix("\ufeff"))
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise DefinitionError(FILE, f"is larger than {MAX_FILE_BYTES} bytes")
     try:
@@ -213,6 +217,8 @@ def read_program_yaml(text: str) -> Any:
         raise
     except ValueError as error:  # a date such as 2026-02-30 fails while the YAML is read
         raise DefinitionError(FILE, f"invalid value: {error}") from None
+    except RecursionError:  # a last resort: _StrictLoader stops at MAX_NESTING levels
+        raise DefinitionError(FILE, f"nested more than {MAX_NESTING} levels deep") from None
     if data is None:
         raise DefinitionError(FILE, "is empty")
     return data
@@ -447,8 +453,38 @@ def _in_force_from(value: DatedValue[Any], path: str, opens: date) -> None:
 # --- YAML ------------------------------------------------------------------------------------
 
 
+def _refuse_hidden_characters(text: str) -> None:
+    if refused_character(text) is None:
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        for column, char in enumerate(line, start=1):
+            found = refused_character(char)
+            if found is not None:
+                raise DefinitionError(
+                    FILE, f"line {number}, column {column}: {found} is not allowed"
+                )
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice: PyYAML would silently keep the last one."""
+    """SafeLoader that refuses a key given twice (PyYAML would silently keep the last one) and
+    nesting deeper than MAX_NESTING: PyYAML composes a node's children by recursion, and a
+    file nested a few thousand deep would end in RecursionError."""
+
+    _nesting = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._nesting += 1
+        try:
+            if self._nesting > MAX_NESTING:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise DefinitionError(
+                    FILE,
+                    f"line {mark.line + 1}, column {mark.column + 1}: "
+                    f"nested more than {MAX_NESTING} levels deep",
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._nesting -= 1
 
 
 def _construct_mapping(

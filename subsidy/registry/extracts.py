@@ -30,7 +30,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import cast
 
 from subsidy.applicants.ids import InvalidId, id_kind
@@ -43,7 +43,11 @@ HEADERS = {
 }
 SPECIES = ("cattle", "sheep", "goats", "horses", "camels", "pigs", "poultry")
 SEXES = ("F", "M")
-CADASTRAL_RE = re.compile(r"^\d{2}-\d{3}-\d{3}-\d{3,5}$")
+# [0-9], never \d or str.isdigit(): those also take "１２" (fullwidth), "١٢" (Arabic-Indic) and
+# "²"; and Decimal() takes "1E+3" and "1_000.5" besides. Numbers are written as the API takes them.
+CADASTRAL_RE = re.compile(r"[0-9]{2}-[0-9]{3}-[0-9]{3}-[0-9]{3,5}")
+WHOLE_RE = re.compile(r"[0-9]+")
+DECIMAL_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 # [A-Z0-9], not \w or str.isalnum(): those also take "é", "²" and Arabic-Indic digits.
 ANIMAL_ID_RE = re.compile(r"[A-Z0-9](?:[A-Z0-9-]{0,30}[A-Z0-9])?")
 ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -100,24 +104,22 @@ def _iso_date(value: str) -> date:
 
 
 def _count(value: str) -> int:
-    if not value.isdigit():
-        raise ValueError("must be a whole number of at least 0")
-    number = int(value)
-    if number > MAX_HEADS:
+    if not WHOLE_RE.fullmatch(value):
+        raise ValueError("must be a whole number of at least 0, written in the digits 0-9")
+    digits = value.lstrip("0") or "0"
+    if len(digits) > len(str(MAX_HEADS)) or int(digits) > MAX_HEADS:  # no int() of 5000 digits
         raise ValueError(f"must be at most {MAX_HEADS}")
-    return number
+    return int(digits)
 
 
 def _decimal(places: int, maximum: Decimal, *, positive: bool) -> Callable[[str], Decimal]:
     def parse(value: str) -> Decimal:
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            raise ValueError("must be a decimal number such as 12.50") from None
-        exponent = number.as_tuple().exponent  # a letter for NaN and infinity
-        if isinstance(exponent, str) or exponent < -places:
+        if len(value) > 40 or not DECIMAL_RE.fullmatch(value):
+            raise ValueError("must be a decimal number such as 12.50, in the digits 0-9")
+        number = Decimal(value)  # the pattern leaves no NaN, infinity or exponent
+        if -cast(int, number.as_tuple().exponent) > places:
             raise ValueError(f"must be a decimal number with at most {places} decimal places")
-        if (number <= 0) if positive else (number < 0):
+        if (number <= 0) if positive else value.startswith("-"):  # "-0" too
             raise ValueError("must be greater than 0" if positive else "must not be negative")
         if number > maximum:
             raise ValueError(f"must be at most {maximum}")
@@ -127,7 +129,7 @@ def _decimal(places: int, maximum: Decimal, *, positive: bool) -> Callable[[str]
 
 
 def _cadastral(value: str) -> str:
-    if not CADASTRAL_RE.match(value):
+    if not CADASTRAL_RE.fullmatch(value):
         raise ValueError("must look like 05-068-012-345")
     return value
 
