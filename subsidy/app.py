@@ -16,6 +16,7 @@ from subsidy.errors import register_error_handlers
 from subsidy.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from subsidy.i18n import register_i18n, select_locale
 from subsidy.input_guard import register_input_guard
+from subsidy.outage import register_outage_handler
 from subsidy.security import register_security_headers
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -51,6 +52,7 @@ def build_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app, page=render_error_page)
     register_input_guard(app)
+    register_outage_handler(app)
     register_i18n(app)
     register_security_headers(app)
     _register_unit_of_work(app)
