@@ -64,6 +64,7 @@ def approve_as(page, username: str, number: str) -> None:
     with page.expect_navigation():
         page.click("#approve-form button[type=submit]")
     assert page.locator("#confirm").is_visible()  # nothing is decided by one tap
+    look(page, f"{username}-confirm-approval")
     with page.expect_navigation():
         page.click("#confirm-form button[type=submit]")
 
