@@ -56,7 +56,9 @@ class SpecWitness:
         signature = note.cosign(self.key, self.verifier.name, checked.body, int(time.time()))
         if self.lie == "bad-signature":
             signature = note.Signature(
-                signature.name, signature.key_id, signature.signature[:-1] + bytes([signature.signature[-1] ^ 1])
+                signature.name,
+                signature.key_id,
+                signature.signature[:-1] + bytes([signature.signature[-1] ^ 1]),
             )
         return Answer(200, signature.line(), "text/plain")
 
