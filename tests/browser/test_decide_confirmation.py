@@ -74,12 +74,20 @@ def at(browser, deciding):
         context.close()
 
 
+def _open(page, path: str) -> None:
+    """The page, once every request of the one before has been answered: the session cookie is
+    refreshed by every response, and the previous page's late favicon answer would otherwise
+    bring back the cookie from before ?lang= was remembered (the forms post without it)."""
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_approve_asks_before_it_approves(at, deciding, width):
     page = at(width)
     login(page, "inspektor", PASSWORD)
     application = deciding["ids"][WIDTHS.index(width)]
-    page.goto(f"/applications/{application}?lang=ru")
+    _open(page, f"/applications/{application}?lang=ru")
     page.fill("#approve-form input[name=amount]", "9 500")
     with page.expect_navigation():
         page.click("#approve-form button[type=submit]")
@@ -99,7 +107,7 @@ def test_reject_needs_a_reason_and_a_confirmation(at, deciding, width):
     page = at(width)
     login(page, "inspektor", PASSWORD)
     application = deciding["ids"][2 + WIDTHS.index(width)]
-    page.goto(f"/applications/{application}?lang=kk")
+    _open(page, f"/applications/{application}?lang=kk")
     with page.expect_navigation():
         page.click("#reject-form button[type=submit]")
     error = page.locator("#reject-form .field-error")
@@ -117,7 +125,7 @@ def test_reject_needs_a_reason_and_a_confirmation(at, deciding, width):
 def test_on_a_phone_approve_and_reject_stand_apart(at, deciding):
     page = at(375)
     login(page, "inspektor", PASSWORD)
-    page.goto(f"/applications/{deciding['ids'][-1]}?lang=ru")
+    _open(page, f"/applications/{deciding['ids'][-1]}?lang=ru")
     approve = page.locator("#approve-form").bounding_box()
     reject = page.locator("#reject-form").bounding_box()
     assert reject["y"] >= approve["y"] + approve["height"] + 8  # a gap, not one run of fields
@@ -128,7 +136,7 @@ def test_on_a_phone_approve_and_reject_stand_apart(at, deciding):
 def test_the_farmer_confirms_a_withdrawal(at, deciding):
     page = at(375)
     login(page, "fermer", PASSWORD)
-    page.goto(f"/applications/{deciding['ids'][-1]}?lang=en")
+    _open(page, f"/applications/{deciding['ids'][-1]}?lang=en")
     with page.expect_navigation():
         page.click("#withdraw-form button[type=submit]")
     assert page.locator("#confirm").is_visible()
