@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import gzip
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from subsidy.access import public
 from subsidy.audit import tile_queries
-from subsidy.audit.queries import checkpoint_note, served_checkpoint_size
+from subsidy.audit.queries import checkpoint_note, served_size
 from subsidy.audit.signing import log_origin, log_verifier
 from subsidy.audit.tiles import TilePathError, parse_tile_path
 
@@ -36,8 +36,8 @@ NOTE = "text/plain; charset=utf-8"
 def checkpoint() -> Response:
     """The checkpoint as a signed note (c2sp.org/tlog-checkpoint): the newest one a quorum of
     the witnesses cosigned (the newest signed one while none has), with every cosignature."""
-    config, origin = current_app.config, log_origin()
-    size = served_checkpoint_size(origin, config["WITNESSES"], config["WITNESS_QUORUM"])
+    origin = log_origin()
+    size = served_size(origin)
     text = None if size is None else checkpoint_note(size, origin)
     if text is None:
         return _not_found("no checkpoint has been signed yet")

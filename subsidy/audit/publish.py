@@ -109,8 +109,12 @@ class Published:
 @dataclass
 class _Ask:
     witness: Witness
-    old_size: int
     proof: list[bytes]
+    outcome: WitnessOutcome  # its old size is the size this witness is asked from
+
+    @property
+    def old_size(self) -> int:
+        return self.outcome.old_size
 
 
 def _sign_and_prepare(witnesses: Sequence[Witness]) -> tuple[note.Checkpoint, bytes, list[_Ask]]:
@@ -122,7 +126,8 @@ def _sign_and_prepare(witnesses: Sequence[Witness]) -> tuple[note.Checkpoint, by
     asks = []
     for witness in witnesses:
         old = min(last_cosigned_size(origin, witness), size)
-        asks.append(_Ask(witness, old, consistency_hashes(old, size)))
+        outcome = WitnessOutcome(witness.name, witness.url, old)
+        asks.append(_Ask(witness, consistency_hashes(old, size), outcome))
     db.session.commit()
     body, _ = note.parse_note(text)
     return note.parse_checkpoint(body), text, asks
@@ -233,13 +238,10 @@ def publish(*, post: Post = http_post) -> Published:
     config = current_app.config
     witnesses: Sequence[Witness] = config["WITNESSES"]
     checkpoint, text, asks = _sign_and_prepare(witnesses)
-    body, _ = note.parse_note(text)
+    body = checkpoint.body()
     result = Published(
         checkpoint.size, checkpoint.root, checkpoint.origin, config["WITNESS_QUORUM"]
     )
-    outcomes = {
-        id(ask): WitnessOutcome(ask.witness.name, ask.witness.url, ask.old_size) for ask in asks
-    }
     cosigned: list[tuple[Witness, note.Signature]] = []
     pending = list(asks)
     for _round in range(2):  # the first answer, and once more from the size a 409 names
@@ -249,7 +251,7 @@ def publish(*, post: Post = http_post) -> Published:
             answers = list(pool.map(lambda ask: _ask(post, ask, text), pending))
         again = []
         for ask, answer in zip(pending, answers, strict=True):
-            outcome = outcomes[id(ask)]
+            outcome = ask.outcome
             judged = _judge(ask, checkpoint, body, answer, outcome)
             if isinstance(judged, note.Signature):
                 outcome.cosigned = True
@@ -258,7 +260,7 @@ def publish(*, post: Post = http_post) -> Published:
                 if _round == 1:
                     outcome.error = f"answered 409 again, now with size {judged}"
                     continue
-                ask.old_size = outcome.old_size = judged
+                outcome.old_size = judged
                 again.append(ask)
         if again:  # the proofs from the sizes named, in a short read of their own
             for ask in again:
@@ -266,7 +268,7 @@ def publish(*, post: Post = http_post) -> Published:
             db.session.rollback()
         pending = again
     _store(checkpoint, cosigned)
-    result.witnesses = [outcomes[id(ask)] for ask in asks]
+    result.witnesses = [ask.outcome for ask in asks]
     result.note = checkpoint_note(checkpoint.size, checkpoint.origin) or text
     db.session.commit()
     return result

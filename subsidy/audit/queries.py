@@ -159,11 +159,7 @@ def served_checkpoint_size(origin: str, witnesses, quorum: int) -> int | None:
     under ``origin`` that a quorum of the configured witnesses cosigned (with no witnesses or
     a quorum of 0: the newest signed one). Until one reaches the quorum, the newest signed one,
     with the cosignatures it has: a client that asks for a quorum then refuses it, rightly."""
-    newest = db.session.execute(
-        sa.select(sa.func.max(AuditCheckpointNote.tree_size)).where(
-            AuditCheckpointNote.origin == origin
-        )
-    ).scalar_one()
+    newest = newest_note_size(origin)
     if newest is None or not witnesses or quorum == 0:
         return newest
     names = [(w.name, w.verifier.key_id) for w in witnesses]
@@ -180,6 +176,14 @@ def served_checkpoint_size(origin: str, witnesses, quorum: int) -> int | None:
     )
     witnessed = db.session.execute(counted).scalar_one_or_none()
     return newest if witnessed is None else witnessed
+
+
+def served_size(origin: str) -> int | None:
+    """:func:`served_checkpoint_size` under the configured witnesses and quorum."""
+    from flask import current_app
+
+    config = current_app.config
+    return served_checkpoint_size(origin, config["WITNESSES"], config["WITNESS_QUORUM"])
 
 
 def last_cosigned_size(origin: str, witness) -> int:
@@ -230,15 +234,13 @@ def tlog_proof(index: int) -> bytes:
     ``/log/checkpoint`` serves (witnessed) if that covers it, else the newest signed note that
     does, with the entry's canonical bytes as the extra data (so that an auditor can hash the
     leaf and read, say, the PDF's SHA-256 it logged). 409 until a checkpoint covers it."""
-    from flask import current_app
-
     from subsidy.audit.signing import log_origin
 
-    config, origin = current_app.config, log_origin()
+    origin = log_origin()
     entry = db.session.get(AuditEntry, index)
     if entry is None:
         raise NotFound(f"no log entry {index}")
-    size = served_checkpoint_size(origin, config["WITNESSES"], config["WITNESS_QUORUM"])
+    size = served_size(origin)
     if size is None or size <= index:
         size = newest_note_size(origin)
     if size is None or size <= index:
