@@ -8,24 +8,17 @@ import pytest
 import sqlalchemy as sa
 
 from subsidy.audit.publish import publish
-from subsidy.audit.services import append_entry, log_size
+from subsidy.audit.services import log_size
 from subsidy.audit.signing import log_verifier
 from subsidy.extensions import db
+from tests.log_owner import cut_log, disable_log_guards, fill_log
 from tests.spec_witness import SpecWitness, posting
-
-TABLES = ("audit_entries", "audit_nodes", "audit_checkpoints", "audit_checkpoint_notes")
-TABLES += ("audit_cosignatures",)
-
-
-def _fill(count: int) -> None:
-    for number in range(count):
-        append_entry(actor="test", action="payment", subject=f"application:{number}", data={})
 
 
 @pytest.fixture
 def published(app):
     """250 entries (automatic checkpoints at 100 and 200), published at 250 to one witness."""
-    _fill(250)
+    fill_log(250)
     db.session.commit()
     witness = SpecWitness("witness.example/w", log_verifier())
     app.config["WITNESSES"], app.config["WITNESS_QUORUM"] = (witness.config(),), 1
@@ -35,15 +28,7 @@ def published(app):
 
 
 def _owner_deletes(backend: str, table: str, where: str) -> None:
-    if backend == "postgresql":
-        for name in TABLES:
-            db.session.execute(sa.text(f"ALTER TABLE {name} DISABLE TRIGGER USER"))
-    else:
-        triggers = db.session.execute(
-            sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        ).scalars()
-        for name in list(triggers):
-            db.session.execute(sa.text(f"DROP TRIGGER {name}"))
+    disable_log_guards(backend)
     db.session.execute(sa.text(f"DELETE FROM {table} WHERE {where}"))
     db.session.commit()
 
@@ -99,14 +84,9 @@ def test_deleted_with_everything_and_the_tail_cut_the_witness_shows_the_rollback
 ):
     """The owner removes every trace of the checkpoint at 250 and the entries after 230; the
     log verifies locally, but the witness, which holds 250, names the rollback."""
-    for table, where in (
-        ("audit_cosignatures", "tree_size > 230"),
-        ("audit_checkpoint_notes", "tree_size > 230"),
-        ("audit_checkpoints", "tree_size > 230"),
-        ("audit_entries", "entry_index >= 230"),
-        ("audit_nodes", "(node_index + 1) * (1 << level) > 230"),
-    ):
-        _owner_deletes(backend, table, where)
+    disable_log_guards(backend)
+    cut_log(230)
+    db.session.commit()
     assert log_size(db.session) == 230
     assert _verify(runner).exit_code == 0  # nothing local is left to tell
     result = publish(post=posting([published]))

@@ -12,20 +12,16 @@ from subsidy.audit import note
 from subsidy.audit.models import AuditCheckpointNote, AuditCosignature
 from subsidy.audit.publish import Answer, publish
 from subsidy.audit.queries import checkpoint_note, served_checkpoint_size, tree_head
-from subsidy.audit.services import append_entry, log_size
+from subsidy.audit.services import log_size
 from subsidy.audit.signing import log_origin, log_verifier
 from subsidy.extensions import db
+from tests.log_owner import fill_log
 from tests.spec_witness import SpecWitness, posting
-
-
-def _fill(count: int) -> None:
-    for number in range(count):
-        append_entry(actor="test", action="payment", subject=f"application:{number}", data={})
 
 
 @pytest.fixture
 def witnesses(app):
-    _fill(7)
+    fill_log(7)
     db.session.commit()
     pair = [SpecWitness(f"witness{n}.example/w", log_verifier()) for n in (1, 2)]
     app.config["WITNESSES"] = tuple(w.config() for w in pair)
@@ -38,7 +34,7 @@ _post = posting
 
 
 def test_a_checkpoint_is_a_signed_note_the_log_key_verifies(app):
-    _fill(5)
+    fill_log(5)
     published = publish()
     text = checkpoint_note(published.tree_size, log_origin())
     checked = note.verify_note(text, [log_verifier()])
@@ -61,7 +57,7 @@ def test_both_witnesses_cosign_and_the_served_note_verifies_with_a_quorum_of_two
     checked = note.verify_note(text, [log_verifier(), *(w.verifier for w in witnesses)])
     assert len(checked.verified) == 3
     # Growth: each witness is asked from the size it cosigned, with a consistency proof.
-    _fill(4)
+    fill_log(4)
     db.session.commit()
     again = publish(post=_post(witnesses))
     assert again.ok and [o.old_size for o in again.witnesses] == [published.tree_size] * 2
@@ -72,7 +68,7 @@ def test_a_witness_that_knows_a_later_size_is_asked_again_from_it(witnesses, mon
     from subsidy.audit import publish as publishing
 
     first = publish(post=_post(witnesses)).tree_size
-    _fill(3)
+    fill_log(3)
     db.session.commit()
     # As if this log had lost the cosignatures it stored: it asks from 0, the witnesses answer
     # 409 with the size they hold, and are asked again with a proof from there.
@@ -136,7 +132,7 @@ def test_a_witness_that_saw_a_larger_tree_shows_a_rollback(witnesses):
 
 
 def test_an_old_checkpoint_is_signed_as_a_note_under_a_new_origin(app):
-    _fill(3)
+    fill_log(3)
     publish()
     size = log_size(db.session)
     app.config["LOG_ORIGIN"] = "subsidies.example.kz/log"
@@ -166,7 +162,7 @@ def test_the_log_serves_its_checkpoint_and_vkey_in_c2sp_form(app, client):
     raw = signing_key().public_key.public_bytes_raw()
     assert name == "subsidy.test/log" and base64.b64decode(key) == b"\x01" + raw
     assert key_id == hashlib.sha256(name.encode() + b"\n\x01" + raw).digest()[:4].hex()
-    _fill(3)
+    fill_log(3)
     publish()
     served = client.get("/log/checkpoint")
     assert served.headers["Content-Type"] == "text/plain; charset=utf-8"

@@ -6,81 +6,41 @@ holding the key and the database can do), both witnesses refuse and the quorum f
 from __future__ import annotations
 
 import re
-import selectors
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from subsidy.audit import note
 from subsidy.audit.services import append_entry, log_size
 from subsidy.audit.signing import log_verifier
 from subsidy.audit.witnessed import NotWitnessed, verify_witnessed
 from subsidy.audit.witnesses import parse_witnesses
 from subsidy.extensions import db
+from tests.log_owner import cut_log, disable_log_guards, fill_log
+from tests.witness.running import start
 
 ROOT = Path(__file__).resolve().parents[2]
-LOG_TABLES = (
-    "audit_entries",
-    "audit_nodes",
-    "audit_checkpoints",
-    "audit_checkpoint_notes",
-    "audit_cosignatures",
-)
-
-
-def _witness(directory: Path, name: str, log_vkey: str):
-    key = directory / "witness.pem"
-    made = subprocess.run(
-        [sys.executable, "-m", "subsidy.witness", "keygen", "--key", str(key), "--name", name],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert made.returncode == 0, made.stderr
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "subsidy.witness", "serve", "--key", str(key), "--name", name,
-            "--state", str(directory / "state.sqlite"), "--log", log_vkey,
-            "--listen", "127.0.0.1:0",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=(directory / "stderr.log").open("wb"),
-    )  # fmt: skip
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        ready = selector.select(timeout=30)
-    line = process.stdout.readline().decode() if ready else ""
-    if not line.startswith("listening on http://"):
-        process.kill()
-        raise AssertionError(f"the witness did not start: {line!r}")
-    return process, made.stdout.strip(), line.split()[-1]
 
 
 @pytest.fixture
 def witnessed_log(app, tmp_path):
-    for number in range(40):
-        append_entry(actor="test", action="payment", subject=f"application:{number}", data={})
+    fill_log(40)
     db.session.commit()
-    started = [
-        _witness(tmp_path / name, f"{name}.example/w", log_verifier().vkey())
-        for name in ("audit-chamber", "ngo")
-        if (tmp_path / name).mkdir() is None
-    ]
-    lines = "\n".join(f"{vkey} {url}" for _, vkey, url in started)
+    started = []
+    for name in ("audit-chamber", "ngo"):
+        (tmp_path / name).mkdir()
+        started.append(start(tmp_path / name, f"{name}.example/w", [log_verifier().vkey()]))
+    lines = "\n".join(f"{w.verifier.vkey()} {w.url}" for w in started)
     app.config["WITNESSES"] = parse_witnesses(lines)
     app.config["WITNESS_QUORUM"] = 2
     try:
-        yield [note.parse_vkey(vkey) for _, vkey, _ in started]
+        yield [w.verifier for w in started]
     finally:
         app.config["WITNESSES"], app.config["WITNESS_QUORUM"] = (), 0
-        for process, _, _ in started:
-            process.terminate()
-            process.wait(timeout=30)
+        for witness in started:
+            witness.process.terminate()
+            witness.process.wait(timeout=30)
 
 
 def _offline(runner, tmp_path, note_text: bytes, vkeys: list[str], *extra: str):
@@ -109,28 +69,9 @@ def _served(client) -> bytes:
 def _rewrite_history(backend: str, keep: int, count: int) -> None:
     """The owner switches the guards off, cuts the log back to ``keep`` entries and appends
     ``count`` others through the service, which signs checkpoints with the log's key."""
-    if backend == "postgresql":
-        for table in LOG_TABLES:
-            db.session.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-    else:
-        names = db.session.execute(
-            sa.text(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN :t"
-            ).bindparams(sa.bindparam("t", expanding=True)),
-            {"t": list(LOG_TABLES)},
-        ).scalars()
-        for name in list(names):
-            db.session.execute(sa.text(f"DROP TRIGGER {name}"))
-    db.session.execute(sa.text("DELETE FROM audit_entries WHERE entry_index >= :k"), {"k": keep})
-    # Every subtree hash that covers a removed leaf.
-    db.session.execute(
-        sa.text("DELETE FROM audit_nodes WHERE (node_index + 1) * (1 << level) > :k"),
-        {"k": keep},
-    )
-    for table in ("audit_cosignatures", "audit_checkpoint_notes", "audit_checkpoints"):
-        db.session.execute(sa.text(f"DELETE FROM {table} WHERE tree_size > :k"), {"k": keep})
-    for number in range(count):
-        append_entry(actor="forger", action="payment", subject=f"application:{number}", data={})
+    disable_log_guards(backend)
+    cut_log(keep)
+    fill_log(count, actor="forger")
     db.session.commit()
 
 

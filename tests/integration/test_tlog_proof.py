@@ -188,10 +188,10 @@ def test_the_proof_is_against_the_witnessed_checkpoint_not_a_newer_unwitnessed_o
     client, decided, witnessed
 ):
     from subsidy.audit.services import create_checkpoint
-    from tests.integration.test_log_publish import _fill
+    from tests.log_owner import fill_log
 
     witnessed_size = witnessed[0].size
-    _fill(3)
+    fill_log(3)
     create_checkpoint()  # signed by the log, not yet cosigned
     db.session.commit()
     application = decided["application"]
