@@ -48,7 +48,9 @@ def verify_page():
         if form.validate_on_submit():
             pdf = uploaded_pdf(form.file.data)
             result = verify_document(hashlib.sha256(pdf).hexdigest(), pdf)
-        elif request.method == "GET" and request.args.get("sha256"):
+        elif request.method == "POST":
+            status = 422  # no file, or not a form this page sent: the page says which
+        elif request.args.get("sha256"):
             result = verify_document(parse_sha256(request.args["sha256"]))
     except DomainError as refusal:
         error, status = refusal_line(refusal, form), refusal.status

@@ -66,5 +66,6 @@ def test_verify_without_a_file_says_what_to_do(client):
     page = client.get("/verify?lang=ru")
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
     response = client.post("/verify?lang=ru", data={"csrf_token": token})
+    assert response.status_code == 422
     assert 'id="file-missing"' in response.text
     assert "Сначала выберите PDF-файл решения" in response.text
