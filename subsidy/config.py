@@ -42,6 +42,10 @@ def _read_or_create_secret(path: Path) -> str:
 class Config:
     TESTING = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Seconds a new PostgreSQL connection may take (libpq connect_timeout): a database host that
+    # drops packets must not hold a request, and its worker, for the kernel's TCP timeout (two
+    # minutes and more); the request answers 503 instead (subsidy.outage).
+    DATABASE_CONNECT_TIMEOUT = 5
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Bearer tokens for the JSON API.
     TOKEN_TTL = timedelta(hours=12)
@@ -114,6 +118,27 @@ def _proxy_count(text: str) -> int:
     return int(text)
 
 
+def _connect_timeout(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 300):
+        raise ValueError(
+            "SUBSIDY_DATABASE_CONNECT_TIMEOUT must be a whole number of seconds 1..300, "
+            f"not {text!r}"
+        )
+    return int(text)
+
+
+def _bound_connecting(settings: dict) -> None:
+    """PostgreSQL connections give up after DATABASE_CONNECT_TIMEOUT seconds, unless the engine
+    options already say otherwise."""
+    if not str(settings["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return
+    options = dict(settings["SQLALCHEMY_ENGINE_OPTIONS"])
+    connect_args = dict(options.get("connect_args", {}))
+    connect_args.setdefault("connect_timeout", settings["DATABASE_CONNECT_TIMEOUT"])
+    options["connect_args"] = connect_args
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Collect the settings for one app: class defaults, then environment, then overrides."""
     env_name = os.environ.get("SUBSIDY_ENV", "development")
@@ -156,7 +181,12 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         settings["MIGRATE_DATABASE_URI"] = None
     if "PUBLIC_URL" in overrides:
         settings["PUBLIC_URL_CONFIGURED"] = True
+    if "SUBSIDY_DATABASE_CONNECT_TIMEOUT" in os.environ:
+        settings["DATABASE_CONNECT_TIMEOUT"] = _connect_timeout(
+            os.environ["SUBSIDY_DATABASE_CONNECT_TIMEOUT"]
+        )
     settings.update(overrides)
+    _bound_connecting(settings)
     if env_name == "production" and not settings["TRUSTED_HOSTS"]:
         raise ValueError(
             "SUBSIDY_TRUSTED_HOSTS is required in production: the host names this service "

@@ -16,6 +16,7 @@ import socket
 import threading
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
@@ -201,3 +202,33 @@ def test_a_database_that_never_answered_is_a_503_too(backend, tmp_path, caplog):
         assert response.status_code == 503
         assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
         assert len(_records(caplog)) == 1
+
+
+def test_a_database_host_that_never_answers_is_a_503_within_the_connect_timeout(tmp_path, caplog):
+    """A host that takes the connection and then says nothing (a firewall dropping packets, a
+    frozen server): without libpq's connect_timeout the request would wait for the kernel's TCP
+    timeout, minutes, holding its worker. (PostgreSQL only, and no server needed: SQLite opens a
+    file.)"""
+    with socket.socket() as silent:  # listens, never accepts, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/silent"
+        app = make_app(url, tmp_path, DATABASE_CONNECT_TIMEOUT=1)
+        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 1}
+        response = _client(app).get("/api/v1/programs")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert len(_records(caplog)) == 1
+
+
+@pytest.mark.parametrize("value", ["0", "abc", "5s", "301", "٥"])
+def test_a_connect_timeout_that_is_not_a_number_of_seconds_stops_the_app(
+    value, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SUBSIDY_DATABASE_CONNECT_TIMEOUT", value)
+    with pytest.raises(ValueError, match="SUBSIDY_DATABASE_CONNECT_TIMEOUT"):
+        make_app("postgresql+psycopg://postgres@127.0.0.1:1/none", tmp_path)
+    monkeypatch.setenv("SUBSIDY_DATABASE_CONNECT_TIMEOUT", "2")
+    app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/none", tmp_path)
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 2}
