@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, g
+from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from subsidy.access import init_access
@@ -16,7 +17,7 @@ from subsidy.errors import register_error_handlers
 from subsidy.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from subsidy.i18n import register_i18n, select_locale
 from subsidy.input_guard import register_input_guard
-from subsidy.outage import register_outage_handler
+from subsidy.outage import UNAVAILABLE, register_outage_handler
 from subsidy.security import register_security_headers
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -145,7 +146,14 @@ def _register_unit_of_work(app: Flask) -> None:
     def commit_or_rollback(response):
         keep = g.pop("keep_changes", False)
         if response.status_code < 400 or (keep and response.status_code < 500):
-            db.session.commit()
+            try:
+                db.session.commit()
+            except (IntegrityError, *UNAVAILABLE) as error:
+                # Nothing was kept, and the answer is not sent yet: it becomes the refusal the
+                # error's handler gives (409, or 503 for a database gone away), never a success
+                # for what was not kept, nor a 500.
+                db.session.rollback()
+                return app.make_response(app.handle_user_exception(error))
         else:
             db.session.rollback()
         return response
