@@ -15,6 +15,13 @@ from subsidy.appeals.schemas import (
 from subsidy.applications.queries import visible_application
 from subsidy.decisions.http import pdf_response
 from subsidy.obligations.queries import visible_case
+from subsidy.preconditions import (
+    ETAG_HEADER_DOC,
+    entity_tag,
+    honours_if_match,
+    if_match_header,
+    with_etag,
+)
 
 blp = Blueprint("appeals", __name__, url_prefix="/appeals", description="Appeals")
 filing_blp = Blueprint("appeal_filing", __name__, url_prefix="", description="Filing appeals")
@@ -54,21 +61,27 @@ def list_(query):
 
 @blp.route(f"/{APPEAL_ID}", methods=["GET"])
 @roles(Role.APPLICANT, Role.OFFICIAL, Role.AUDITOR)
-@blp.response(200, AppealSchema)
+@blp.response(200, AppealSchema, headers=ETAG_HEADER_DOC)
 def read(appeal_id):
-    return queries.appeal_view(queries.visible_appeal(appeal_id, api_user()))
+    """One appeal; its `ETag` is the version to send back as `If-Match` when deciding it."""
+    view = queries.appeal_view(queries.visible_appeal(appeal_id, api_user()))
+    return with_etag(view, entity_tag(view))
 
 
 @blp.route(f"/{APPEAL_ID}/decide", methods=["POST"])
 @roles(Role.OFFICIAL)
 @blp.arguments(DecideInSchema)
 @blp.response(200, AppealSchema)
+@honours_if_match(blp)
 def decide(payload, appeal_id):
     """Grant or dismiss (an official who took part in the appealed decision gets 403). Granted:
     the application is evaluated again and, if eligible, is submitted again in its original
-    place; a recovery is cancelled. An appeal decision PDF is issued either way."""
+    place; a recovery is cancelled. An appeal decision PDF is issued either way. With
+    `If-Match` (the `ETag` of `GET /appeals/{id}`): 412 if the appeal changed since."""
     queries.visible_appeal(appeal_id, api_user())
-    decided = services.decide_appeal(appeal_id=appeal_id, user=api_user(), **payload)
+    decided = services.decide_appeal(
+        appeal_id=appeal_id, user=api_user(), if_match=if_match_header(), **payload
+    )
     return queries.appeal_view(decided.appeal)
 
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from subsidy.access import Role
 from subsidy.accounts.models import User
 from subsidy.appeals.models import Appeal, AppealStatus
+from subsidy.appeals.versions import require_seen
 from subsidy.applications.calendar import add_working_days
 from subsidy.applications.models import Application
 from subsidy.applications.reevaluation import reevaluate_application
@@ -38,6 +39,7 @@ from subsidy.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from subsidy.extensions import db
 from subsidy.obligations.models import CaseStatus, RecoveryCase
 from subsidy.obligations.services import cancel_case
+from subsidy.preconditions import IfMatch
 
 APPEAL_MONTHS = 3
 ANSWER_WORKING_DAYS = 5
@@ -216,14 +218,19 @@ class AppealDecided:
     eligible: bool | None = None
 
 
-def decide_appeal(*, appeal_id: int, user: User, outcome: str, reason: str) -> AppealDecided:
-    """Grant or dismiss; an official who took part in the appealed decision gets 403."""
+def decide_appeal(
+    *, appeal_id: int, user: User, outcome: str, reason: str, if_match: IfMatch | None = None
+) -> AppealDecided:
+    """Grant or dismiss; an official who took part in the appealed decision gets 403.
+    ``if_match``: the version of the appeal the official saw (412 if it changed), checked with
+    the appeal's row locked."""
     if user.role is not Role.OFFICIAL:
         raise Forbidden("only officials decide appeals")
     if outcome not in OUTCOMES:
         raise ValidationFailed.field("outcome", f"must be one of {', '.join(OUTCOMES)}")
     reason = _reason(reason)
     appeal = _lock_appeal(appeal_id)
+    require_seen(appeal, if_match)
     application = db.session.get(Application, appeal.application_id)
     assert application is not None
     if _took_part(user, application):

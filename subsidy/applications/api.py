@@ -20,6 +20,7 @@ from subsidy.applications.schemas import (
     application_page_json,
 )
 from subsidy.errors import ValidationFailed
+from subsidy.preconditions import ETAG_HEADER_DOC, entity_tag, with_etag
 
 blp = Blueprint("applications", __name__, url_prefix="/applications", description="Applications")
 
@@ -72,9 +73,12 @@ def list_(query):
 
 @blp.route("/<int(max=2147483647):application_id>", methods=["GET"])
 @roles(Role.APPLICANT, Role.OFFICIAL, Role.AUDITOR)
-@blp.response(200, ApplicationSchema)
+@blp.response(200, ApplicationSchema, headers=ETAG_HEADER_DOC)
 def read(application_id):
-    return application_view(visible_application(application_id, api_user()))
+    """The application; its `ETag` is the version to send back as `If-Match` with a decision
+    (approve, reject), so that it is refused (412) if anything changed since."""
+    view = application_view(visible_application(application_id, api_user()))
+    return with_etag(view, entity_tag(view))
 
 
 @blp.route("/<int(max=2147483647):application_id>/withdraw", methods=["POST"])

@@ -21,6 +21,7 @@ from subsidy.decisions.schemas import (
 from subsidy.decisions.verifying import verify_document
 from subsidy.errors import NotFound, ValidationFailed
 from subsidy.extensions import limiter
+from subsidy.preconditions import honours_if_match, if_match_header
 from subsidy.unit_of_work import keep_changes
 
 blp = Blueprint("documents", __name__, url_prefix="/documents", description="Decision documents")
@@ -55,12 +56,16 @@ def verify(payload, files):
 @roles(Role.OFFICIAL)
 @decisions_blp.arguments(ApproveSchema)
 @decisions_blp.response(200, ApplicationSchema)
+@honours_if_match(decisions_blp)
 def approve(payload, application_id):
     """Approve (a first approval above the program's threshold); 409 `budget_exhausted` when the
-    budget does not cover it: the application is then waitlisted, keeping its place."""
+    budget does not cover it: the application is then waitlisted, keeping its place. With
+    `If-Match` (the `ETag` of `GET /applications/{id}`): 412 if the application changed since."""
     user = api_user()
     application = visible_application(application_id, user)
-    approval = services.approve_application(application=application, user=user, **payload)
+    approval = services.approve_application(
+        application=application, user=user, if_match=if_match_header(), **payload
+    )
     if approval.waitlisted:
         keep_changes()  # the waitlisting is logged and kept; the approval did not happen
         raise approval.refusal()
@@ -71,12 +76,15 @@ def approve(payload, application_id):
 @roles(Role.OFFICIAL)
 @decisions_blp.arguments(RejectSchema)
 @decisions_blp.response(200, ApplicationSchema)
+@honours_if_match(decisions_blp)
 def reject(payload, application_id):
+    """Reject with a reason; `If-Match` as for an approval."""
     user = api_user()
     application = visible_application(application_id, user)
-    return application_view(
-        services.reject_application(application=application, user=user, reason=payload["reason"])
+    rejected = services.reject_application(
+        application=application, user=user, reason=payload["reason"], if_match=if_match_header()
     )
+    return application_view(rejected)
 
 
 @decisions_blp.route("/<int(max=2147483647):application_id>/decision.pdf", methods=["GET"])

@@ -26,6 +26,7 @@ from subsidy.applications.flags import has_high_flag
 from subsidy.applications.models import Application, lock_application
 from subsidy.applications.queries import first_in_queue, queue_position
 from subsidy.applications.states import Status, move, require_action
+from subsidy.applications.versions import require_seen
 from subsidy.audit.actions import Action
 from subsidy.audit.services import append_entry, lock_log
 from subsidy.clock import today
@@ -33,6 +34,7 @@ from subsidy.db import utcnow
 from subsidy.decisions.issuing import Decision, Rendered, draft, issue_decision_document
 from subsidy.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from subsidy.extensions import db
+from subsidy.preconditions import IfMatch
 from subsidy.programs.models import Program
 from subsidy.programs.queries import definition_of
 
@@ -218,13 +220,16 @@ def approve_application(
     amount: Decimal | None = None,
     comment: str | None = None,
     justification: str | None = None,
+    if_match: IfMatch | None = None,
 ) -> Approval:
     """Approve; above the program's threshold a first approval. An application with a high
-    risk flag needs a ``justification`` (422 naming it), kept and printed in the decision."""
+    risk flag needs a ``justification`` (422 naming it), kept and printed in the decision.
+    ``if_match``: the version the official saw (412 if it changed), checked under the lock."""
     _require_official(user)
     moment = _Moment.now()
     drafted = _draft_approval(application, user, amount, comment, justification, moment)
     program = _lock(application)
+    require_seen(application, if_match)
     plan = _plan(application, user, amount, comment, justification)
     if not plan.final:
         return _first_approval(application, user, plan, moment)
@@ -238,10 +243,12 @@ def preview_approval(
     amount: Decimal | None = None,
     comment: str | None = None,
     justification: str | None = None,
+    if_match: IfMatch | None = None,
 ) -> _Plan:
     """What ``approve_application`` would do (final or first approval, the amount), or the
     refusal it would raise, without writing anything: the pages ask before they act."""
     _require_official(user)
+    require_seen(application, if_match)
     return _plan(application, user, amount, comment, justification)
 
 
@@ -354,13 +361,19 @@ def _reject_reason(application: Application, user: User, reason: str) -> str:
     return reason
 
 
-def preview_rejection(*, application: Application, user: User, reason: str) -> str:
+def preview_rejection(
+    *, application: Application, user: User, reason: str, if_match: IfMatch | None = None
+) -> str:
     """The reason ``reject_application`` would record, or the refusal it would raise."""
     _require_official(user)
+    require_seen(application, if_match)
     return _reject_reason(application, user, reason)
 
 
-def reject_application(*, application: Application, user: User, reason: str) -> Application:
+def reject_application(
+    *, application: Application, user: User, reason: str, if_match: IfMatch | None = None
+) -> Application:
+    """Reject with a reason; ``if_match`` as for an approval."""
     _require_official(user)
     moment = _Moment.now()
     drafted = None
@@ -382,6 +395,7 @@ def reject_application(*, application: Application, user: User, reason: str) -> 
             ),
         )
     _lock(application)
+    require_seen(application, if_match)
     reason = _reject_reason(application, user, reason)
     previous = application.status
     move(application, Status.REJECTED)

@@ -18,6 +18,13 @@ from subsidy.payments.schemas import (
     TrancheInSchema,
     TrancheSchema,
 )
+from subsidy.preconditions import (
+    ETAG_HEADER_DOC,
+    entity_tag,
+    honours_if_match,
+    if_match_header,
+    with_etag,
+)
 from subsidy.programs.queries import program_by_code
 
 tranches_blp = Blueprint(
@@ -89,26 +96,34 @@ def list_runs(query):
 
 @blp.route(f"/{RUN_ID}", methods=["GET"])
 @roles(Role.TREASURER, Role.AUDITOR)
-@blp.response(200, RunSchema)
+@blp.response(200, RunSchema, headers=ETAG_HEADER_DOC)
 def read(run_id):
-    return queries.run_view(queries.get_run(run_id))
+    """One run; its `ETag` is the version to send back as `If-Match` to release or cancel it."""
+    view = queries.run_view(queries.get_run(run_id))
+    return with_etag(view, entity_tag(view))
 
 
 @blp.route(f"/{RUN_ID}/release", methods=["POST"])
 @roles(Role.TREASURER)
 @blp.response(200, RunSchema)
+@honours_if_match(blp)
 def release(run_id):
     """Release a prepared run (by a treasurer other than the one who prepared it, else 403): its
-    pain.001.001.09 document is rendered once and stored, its SHA-256 logged."""
-    return queries.run_view(services.release_run(run_id=run_id, user=api_user()))
+    pain.001.001.09 document is rendered once and stored, its SHA-256 logged. With `If-Match`
+    (the `ETag` of `GET /payment-runs/{id}`): 412 if the run changed since."""
+    run = services.release_run(run_id=run_id, user=api_user(), if_match=if_match_header())
+    return queries.run_view(run)
 
 
 @blp.route(f"/{RUN_ID}/cancel", methods=["POST"])
 @roles(Role.TREASURER)
 @blp.response(200, RunSchema)
+@honours_if_match(blp)
 def cancel(run_id):
-    """Cancel a prepared run: its applications go back to the queue in their places."""
-    return queries.run_view(services.cancel_run(run_id=run_id, user=api_user()))
+    """Cancel a prepared run: its applications go back to the queue in their places;
+    `If-Match` as for a release."""
+    run = services.cancel_run(run_id=run_id, user=api_user(), if_match=if_match_header())
+    return queries.run_view(run)
 
 
 @blp.route(f"/{RUN_ID}/pain.001.xml", methods=["GET"])

@@ -43,6 +43,8 @@ from subsidy.payments.models import (
     RunStatus,
     Tranche,
 )
+from subsidy.payments.versions import require_seen
+from subsidy.preconditions import IfMatch
 from subsidy.programs.models import Program
 
 # Returns that say the account itself is wrong: the same account is not tried again until the
@@ -364,11 +366,13 @@ def payer() -> iso20022.Party:
     )
 
 
-def release_run(*, run_id: int, user: User) -> PaymentRun:
+def release_run(*, run_id: int, user: User, if_match: IfMatch | None = None) -> PaymentRun:
     """A second treasurer releases a prepared run: its pain.001 document is rendered once, from
-    the accounts the run was prepared with, stored, and its SHA-256 logged."""
+    the accounts the run was prepared with, stored, and its SHA-256 logged. ``if_match``: the
+    version of the run the treasurer saw (412 if it changed), checked with its row locked."""
     _require_treasurer(user)
     run = _lock_run(run_id)
+    require_seen(run, if_match)
     if run.prepared_by_id == user.id:
         raise Forbidden("a run is released by a treasurer other than the one who prepared it")
     if run.status is not RunStatus.PREPARED:
@@ -449,10 +453,12 @@ def _require_accounts_unchanged(run: PaymentRun) -> None:
             )
 
 
-def cancel_run(*, run_id: int, user: User) -> PaymentRun:
-    """Withdraw a prepared run: its applications go back to the queue in their places."""
+def cancel_run(*, run_id: int, user: User, if_match: IfMatch | None = None) -> PaymentRun:
+    """Withdraw a prepared run: its applications go back to the queue in their places;
+    ``if_match`` as for a release."""
     _require_treasurer(user)
     run = _lock_run(run_id)
+    require_seen(run, if_match)
     if run.status is not RunStatus.PREPARED:
         raise Conflict(
             f"only a prepared run can be cancelled; this one is {run.status.value}",
