@@ -124,9 +124,11 @@ ETAG_HEADER_DOC = {
 
 
 def honours_if_match(blp) -> Callable[[Callable], Callable]:
-    """Documents an operation's optional ``If-Match`` header and its 412."""
+    """Documents an operation's optional ``If-Match`` header, its 412 and its 400 (a header
+    with no entity tag in it)."""
 
     def decorate(view: Callable) -> Callable:
+        view = blp.alt_response(400, response="BAD_REQUEST")(view)
         view = blp.alt_response(412, response="PRECONDITION_FAILED")(view)
         return blp.doc(
             parameters=[

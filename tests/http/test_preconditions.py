@@ -37,10 +37,9 @@ _TOKENS: dict[int, dict[str, str]] = {}
 
 def _auth(user) -> dict[str, str]:
     """One token a user (issuing one is logged: a test counting entries issues them first)."""
-    key = id(user)
-    if key not in _TOKENS:
-        _TOKENS[key] = bearer(user)
-    return _TOKENS[key]
+    if user.id not in _TOKENS:
+        _TOKENS[user.id] = bearer(user)
+    return _TOKENS[user.id]
 
 
 @pytest.fixture(autouse=True)
