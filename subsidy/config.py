@@ -49,7 +49,19 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # Bearer tokens for the JSON API.
     TOKEN_TTL = timedelta(hours=12)
+    # A web session ends 8 hours after sign-in, or after an hour without a request, or at
+    # logout, a password or role change or deactivation (subsidy.accounts.sessions).
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    SESSION_IDLE_TIMEOUT = timedelta(hours=1)
+    # The login throttle (subsidy.accounts.throttle, docs/accounts.md): per account, 5 failures
+    # free, then a wait of 30 s doubling to at most 15 min; per address, 100 failures a quarter
+    # of an hour. Counted in Redis when RATELIMIT_STORAGE_URI is redis://, else the database.
+    LOGIN_THROTTLE_ENABLED = True
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_FIRST_DELAY = timedelta(seconds=30)
+    LOGIN_MAX_DELAY = timedelta(minutes=15)
+    LOGIN_ADDRESS_CEILING = 100
+    LOGIN_ADDRESS_WINDOW = timedelta(minutes=15)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024

@@ -57,3 +57,48 @@ def set_role(username: str, role: str, applicant: str | None) -> None:
     user = services.user_by_username(username)
     services.change_role(user=user, role=role, applicant=applicant, actor=CLI_ACTOR)
     click.echo(f"user {user.username} is now {user.role.value}")
+
+
+@users.command("set-password")
+@click.argument("username")
+@service_command
+def set_password(username: str) -> None:
+    """Give a user a new password, read from standard input; every web session and API token
+    of the user ends."""
+    user = services.user_by_username(username)
+    password = read_password()
+    ended = services.set_password(user=user, password=password, actor=CLI_ACTOR)
+    click.echo(f"password of {user.username} changed; {ended}")
+
+
+def _account_command(name: str, service, said: str, help_text: str) -> None:
+    """A command ``NAME USERNAME`` that calls ``service(user=..., actor=cli)`` and says
+    ``said`` (with the username and what the service returned)."""
+
+    @users.command(name, help=help_text)
+    @click.argument("username")
+    @service_command
+    def command(username: str) -> None:
+        user = services.user_by_username(username)
+        outcome = service(user=user, actor=CLI_ACTOR)
+        click.echo(said.format(username=user.username, outcome=outcome))
+
+
+_account_command(
+    "revoke-tokens",
+    services.revoke_access,
+    "{username}: {outcome}",
+    "End every API token and web session of a user (the password still works).",
+)
+_account_command(
+    "deactivate",
+    services.deactivate,
+    "{username} deactivated; {outcome}",
+    "Stop a user from signing in; every web session and API token of the user ends.",
+)
+_account_command(
+    "activate",
+    services.activate,
+    "{username} may sign in again",
+    "Let a deactivated user sign in again with their password.",
+)

@@ -13,6 +13,18 @@ class TokenSchema(Schema):
     expires_at = fields.AwareDateTime(required=True)
 
 
+class TokenItemSchema(Schema):
+    id = fields.Integer(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    last_used_at = fields.AwareDateTime(required=True, allow_none=True)
+    current = fields.Boolean(required=True)
+
+
+class TokenListSchema(Schema):
+    items = fields.List(fields.Nested(TokenItemSchema), required=True)
+
+
 class MeSchema(Schema):
     id = fields.Integer(required=True)
     username = fields.String(required=True)

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
 
 from subsidy.access import Role
+from subsidy.accounts import login_guard, sessions
 from subsidy.accounts.models import ApiToken, User
-from subsidy.accounts.passwords import check_password, hash_password, password_problem
+from subsidy.accounts.passwords import (
+    check_password,
+    hash_password,
+    needs_rehash,
+    password_problem,
+)
 from subsidy.applicants.ids import InvalidId, validate_iin
 from subsidy.applicants.queries import applicant_by_iin_bin
 from subsidy.audit.actions import Action
 from subsidy.audit.services import append_entry, lock_log
 from subsidy.db import utcnow
-from subsidy.errors import Conflict, ValidationFailed, parse_enum
+from subsidy.errors import Conflict, Unauthorized, ValidationFailed, parse_enum
 from subsidy.extensions import db
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,63}$")
@@ -46,9 +52,7 @@ def create_user(
         raise ValidationFailed.field(
             "username", "3 to 64 letters, digits or . _ @ -, starting with a letter or digit"
         )
-    problem = password_problem(password or "")
-    if problem:
-        raise ValidationFailed.field("password", problem)
+    _check_new_password(password, username)
     parsed_role = parse_role(role)
     linked = _linked_applicant(parsed_role, applicant)
     if iin is not None:
@@ -107,6 +111,8 @@ def change_role(*, user: User, role: str, applicant: str | None = None, actor: s
     previous = user.role
     user.role = parsed_role
     user.applicant_id = linked.id if linked else None
+    # What the old role could do ends with it: every session and token signs in again.
+    sessions.revoke_everything(user, utcnow())
     db.session.flush()
     append_entry(
         actor=actor,
@@ -117,37 +123,55 @@ def change_role(*, user: User, role: str, applicant: str | None = None, actor: s
     return user
 
 
-def authenticate(*, username: str, password: str, channel: str) -> User | None:
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in attempt came to: the user, or None; ``retry_after`` (seconds) when it was
+    refused unchecked because the account, device or address must wait."""
+
+    user: User | None
+    retry_after: int | None = None
+
+
+def authenticate(
+    *, username: str, password: str, channel: str, client: login_guard.Client
+) -> SignIn:
     """The user whose credentials these are, or None. Both outcomes are logged; the log names
-    the account only by id, and says nothing about which usernames exist to the caller."""
+    the account only by id, and says nothing about which usernames exist to the caller. An
+    attempt the throttle refuses is neither checked nor logged (it changes nothing)."""
+    wait = login_guard.begin(username, client)
+    if wait is not None:
+        return SignIn(user=None, retry_after=wait)
     user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()
     ok = check_password(user.password_hash if user else None, password)
     if ok and user is not None and user.is_active:
+        login_guard.succeeded(username, client)
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
         append_entry(
             actor=user.actor,
             action=Action.LOGIN_SUCCEEDED,
             subject=user.actor,
             data={"via": channel},
         )
-        return user
+        return SignIn(user=user)
+    login_guard.failed(username, client)
     append_entry(
         actor="anonymous",
         action=Action.LOGIN_FAILED,
         subject=user.actor if user else "user:unknown",
         data={"via": channel},
     )
-    return None
-
-
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return SignIn(user=None)
 
 
 def issue_token(*, user: User) -> tuple[str, datetime]:
     token = secrets.token_urlsafe(32)
     expires_at = utcnow() + current_app.config["TOKEN_TTL"]
     row = ApiToken(
-        user_id=user.id, token_hash=_token_digest(token), created_at=utcnow(), expires_at=expires_at
+        user_id=user.id,
+        token_hash=sessions.digest(token),
+        created_at=utcnow(),
+        expires_at=expires_at,
     )
     db.session.add(row)
     db.session.flush()
@@ -161,12 +185,101 @@ def issue_token(*, user: User) -> tuple[str, datetime]:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.execute(
-        sa.select(ApiToken).where(ApiToken.token_hash == _token_digest(token))
-    ).scalar_one_or_none()
-    if row is None or row.expires_at <= utcnow() or not row.user.is_active:
-        return None
-    return row.user
+    row = sessions.token_row(token)
+    return row.user if row is not None else None
+
+
+def revoke_token(*, token: str, actor: str) -> None:
+    """End the bearer token presented (DELETE /api/v1/auth/token)."""
+    row = sessions.token_row(token)
+    if row is None:
+        raise Unauthorized("a valid bearer token is required")
+    row.revoked_at = utcnow()
+    db.session.flush()
+    append_entry(
+        actor=actor, action=Action.TOKEN_REVOKED, subject=row.user.actor, data={"token_id": row.id}
+    )
+
+
+def sign_in_web(*, user: User, user_agent: str) -> str:
+    """A session for the pages after a successful :func:`authenticate`: the cookie's secret.
+    (The login_succeeded entry stands for it; the session's id is not public.)"""
+    secret, _ = sessions.open_session(user=user, user_agent=user_agent)
+    return secret
+
+
+def sign_out_web(*, secret: str | None, user_agent: str) -> None:
+    """Logout: the session of this cookie ends now, wherever the cookie is replayed from."""
+    row = sessions.live_session(secret, user_agent=user_agent)
+    if row is None:
+        return
+    sessions.end_session(row, utcnow())
+    append_entry(
+        actor=row.user.actor,
+        action=Action.LOGGED_OUT,
+        subject=row.user.actor,
+        data={"via": "web"},
+    )
+
+
+@dataclass(frozen=True)
+class Ended:
+    """What a revocation ended: how many web sessions and API tokens."""
+
+    sessions: int
+    tokens: int
+
+    def __str__(self) -> str:
+        return f"{self.sessions} sessions and {self.tokens} tokens ended"
+
+
+def _end_access(user: User, action: Action, actor: str) -> Ended:
+    """Revoke every session and token of ``user`` and log ``action`` with their numbers."""
+    ended = Ended(*sessions.revoke_everything(user, utcnow()))
+    db.session.flush()
+    append_entry(
+        actor=actor,
+        action=action,
+        subject=user.actor,
+        data={"sessions": ended.sessions, "tokens": ended.tokens},
+    )
+    return ended
+
+
+def revoke_access(*, user: User, actor: str) -> Ended:
+    """End every web session and API token of ``user`` (`subsidy users revoke-tokens`); the
+    password still works."""
+    return _end_access(user, Action.ACCESS_REVOKED, actor)
+
+
+def set_password(*, user: User, password: str, actor: str) -> Ended:
+    """A new password for ``user``; every session and token signed in with the old one ends."""
+    _check_new_password(password, user.username)
+    user.password_hash = hash_password(password)
+    return _end_access(user, Action.PASSWORD_CHANGED, actor)
+
+
+def deactivate(*, user: User, actor: str) -> Ended:
+    """The account can no longer sign in; its sessions and tokens end at once."""
+    if not user.is_active_account:
+        raise Conflict("user: already deactivated", {"username": ["already deactivated"]})
+    user.is_active_account = False
+    return _end_access(user, Action.USER_DEACTIVATED, actor)
+
+
+def activate(*, user: User, actor: str) -> None:
+    """A deactivated account may sign in again (with its password; nothing old comes back)."""
+    if user.is_active_account:
+        raise Conflict("user: already active", {"username": ["already active"]})
+    user.is_active_account = True
+    db.session.flush()
+    append_entry(actor=actor, action=Action.USER_ACTIVATED, subject=user.actor, data={})
+
+
+def _check_new_password(password: str, username: str) -> None:
+    problem = password_problem(password or "", username=username)
+    if problem:
+        raise ValidationFailed.field("password", problem)
 
 
 def user_by_username(username: str) -> User:

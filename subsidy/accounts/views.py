@@ -9,21 +9,31 @@ from flask_babel import gettext, refresh
 from flask_login import login_user, logout_user
 
 from subsidy.access import public
-from subsidy.accounts import services
+from subsidy.accounts import login_guard, services, sessions
 from subsidy.accounts.forms import LoginForm
-from subsidy.extensions import db, limiter, login_manager
+from subsidy.extensions import login_manager
 from subsidy.i18n import LANGUAGES
 from subsidy.unit_of_work import keep_changes
 
 bp = Blueprint("accounts", __name__)
 
 
+SESSION_KEY = "sid"  # the session's secret in the signed cookie; its hash is the row's key
+
+
+def _user_agent() -> str:
+    return request.headers.get("User-Agent", "")
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
-    from subsidy.accounts.models import User
-
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+    """The user of this cookie's server-side session, while it lives (subsidy.accounts.sessions):
+    a cookie kept after logout, a password, role or account change, or copied into another
+    browser signs nobody in."""
+    row = sessions.live_session(session.get(SESSION_KEY), user_agent=_user_agent())
+    if row is None or str(row.user_id) != user_id:
+        return None
+    return row.user
 
 
 @bp.app_context_processor
@@ -69,27 +79,40 @@ def _speak_the_language_of(target: str | None) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit("20 per minute", methods=["POST"])
 def login():
     _speak_the_language_of(request.args.get("next"))
     form = LoginForm()
-    error = None
-    if form.validate_on_submit():
-        user = services.authenticate(
-            username=form.username.data, password=form.password.data, channel="web"
+    if not form.validate_on_submit():
+        return render_template("accounts/login.html", form=form, error=None), 200
+    username = form.username.data
+    client = login_guard.client_for(username)
+    outcome = services.authenticate(
+        username=username, password=form.password.data, channel="web", client=client
+    )
+    if outcome.retry_after is not None:
+        minutes = -(-outcome.retry_after // 60)
+        error = gettext(
+            "Too many failed sign-in attempts. Try again in %(minutes)s min.", minutes=minutes
         )
-        if user is not None:
-            login_user(user)
-            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME (8 hours)
-            return redirect(_safe_next(request.args.get("next")))
-        keep_changes()
+        page = render_template("accounts/login.html", form=form, error=error)
+        return page, 429, {"Retry-After": str(outcome.retry_after)}
+    if outcome.user is None:
+        keep_changes()  # the failed attempt stays in the log, and counts
         error = gettext("Wrong username or password.")
-    status = 401 if error else 200
-    return render_template("accounts/login.html", form=form, error=error), status
+        return render_template("accounts/login.html", form=form, error=error), 401
+    secret = services.sign_in_web(user=outcome.user, user_agent=_user_agent())
+    login_user(outcome.user)
+    session[SESSION_KEY] = secret
+    session.permanent = True  # the cookie's lifetime; the server-side row decides sooner
+    response = redirect(_safe_next(request.args.get("next")))
+    login_guard.remember_device(response, username, client)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
 @public
 def logout():
+    services.sign_out_web(secret=session.get(SESSION_KEY), user_agent=_user_agent())
     logout_user()
+    session.pop(SESSION_KEY, None)
     return redirect(url_for("home.index"))

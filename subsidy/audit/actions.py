@@ -17,6 +17,12 @@ class Action(enum.StrEnum):
     TOKEN_ISSUED = "token_issued"
     LOGIN_SUCCEEDED = "login_succeeded"
     LOGIN_FAILED = "login_failed"
+    LOGGED_OUT = "logged_out"
+    TOKEN_REVOKED = "token_revoked"
+    ACCESS_REVOKED = "access_revoked"
+    PASSWORD_CHANGED = "password_changed"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_ACTIVATED = "user_activated"
     # registers: applicants, programs, the registry extracts
     APPLICANT_CREATED = "applicant_created"
     BANK_ACCOUNT_CHANGED = "bank_account_changed"

@@ -58,6 +58,13 @@ MESSAGES = (
     N_("must not exceed %(limit)s"),
     N_("must be at most %(limit)s"),
     N_("must be at most %(limit)s characters"),
+    N_("must be at least %(limit)s characters"),
+    # passwords (subsidy.accounts.passwords)
+    N_("must not be the username"),
+    N_(
+        "is too easy to guess: a common password, a word or name, or a pattern such as 1234 or "
+        "aaaa; use three or four unrelated words"
+    ),
     N_("must be a decimal number"),
     N_("must be a whole number of head"),
     N_('must be a decimal string such as "1234.50"'),

@@ -56,6 +56,12 @@ MATRIX = {
     ("GET", "/api/v1/auth/me"): _only(
         ("owner", "other", "official", "treasurer", "auditor", "admin")
     ),
+    ("GET", "/api/v1/auth/tokens"): _only(
+        ("owner", "other", "official", "treasurer", "auditor", "admin")
+    ),
+    ("DELETE", "/api/v1/auth/token"): _only(
+        ("owner", "other", "official", "treasurer", "auditor", "admin")
+    ),
     ("GET", "/api/v1/districts"): PUBLIC,
     ("POST", "/api/v1/applicants"): _only(("official", "admin")),
     ("GET", "/api/v1/applicants/<string:iin_bin>"): _only(

@@ -50,8 +50,9 @@ def test_oversized_requests_are_refused_with_413(client, app):
     assert response.status_code == 413
 
 
-def test_login_attempts_are_rate_limited_and_logged(tmp_path):
-    """On an app of its own with the limiter on (the suite runs with it off)."""
+def test_login_attempts_are_throttled_per_account_and_logged(tmp_path):
+    """On an app of its own with the limits on: five failures of one account are free, the
+    sixth waits (429 with Retry-After, not checked and not logged)."""
     from tests.conftest import make_app, migrate
 
     app = make_app(f"sqlite:///{tmp_path / 'limits.db'}", tmp_path, RATELIMIT_ENABLED=True)
@@ -61,26 +62,26 @@ def test_login_attempts_are_rate_limited_and_logged(tmp_path):
             make_user("official", username="target")
             db.session.commit()
         client = app.test_client()
-        statuses = [
-            client.post(
-                "/api/v1/auth/token", json={"username": "target", "password": "guess"}
-            ).status_code
+        answers = [
+            client.post("/api/v1/auth/token", json={"username": "target", "password": "guess"})
             for _ in range(12)
         ]
-        assert statuses == [401] * 10 + [429, 429], statuses
-        assert client.post("/api/v1/auth/token", json={}).status_code == 429
+        assert [a.status_code for a in answers] == [401] * 5 + [429] * 7
+        assert 25 <= int(answers[-1].headers["Retry-After"]) <= 30
+        assert answers[-1].json["code"] == "too_many_requests"
         with app.app_context():
             failed = db.session.query(AuditEntry).filter_by(action="login_failed").count()
             db.session.remove()
             db.engine.dispose()
-        assert failed == 10
+        assert failed == 5
     finally:
         limiter.enabled = False  # one Limiter object serves every app in this process
 
 
 def _token_statuses(tmp_path, trusted_proxies: int, addresses: list[str]) -> list[int]:
-    """Failed token requests, one from each X-Forwarded-For address, on an app with the
-    limiter on and ``trusted_proxies`` proxies believed."""
+    """Failed token requests, each for another username, one from each X-Forwarded-For
+    address, on an app whose per-address ceiling is 10 failures and ``trusted_proxies``
+    proxies believed."""
     from tests.conftest import make_app, migrate
 
     app = make_app(
@@ -88,20 +89,18 @@ def _token_statuses(tmp_path, trusted_proxies: int, addresses: list[str]) -> lis
         tmp_path,
         RATELIMIT_ENABLED=True,
         TRUSTED_PROXIES=trusted_proxies,
+        LOGIN_ADDRESS_CEILING=10,
     )
     migrate(app)
     try:
-        with app.app_context():
-            make_user("official", username="target")
-            db.session.commit()
         client = app.test_client()
         statuses = [
             client.post(
                 "/api/v1/auth/token",
-                json={"username": "target", "password": "guess"},
+                json={"username": f"target-{n}", "password": "guess"},
                 headers={"X-Forwarded-For": address},
             ).status_code
-            for address in addresses
+            for n, address in enumerate(addresses)
         ]
         with app.app_context():
             db.session.remove()
@@ -111,12 +110,12 @@ def _token_statuses(tmp_path, trusted_proxies: int, addresses: list[str]) -> lis
         limiter.enabled = False
 
 
-def test_a_client_cannot_escape_the_rate_limit_by_forging_x_forwarded_for(tmp_path):
+def test_a_client_cannot_escape_the_address_ceiling_by_forging_x_forwarded_for(tmp_path):
     forged = [f"198.51.100.{n}" for n in range(12)]
     assert _token_statuses(tmp_path, 0, forged) == [401] * 10 + [429, 429]
 
 
-def test_behind_a_trusted_proxy_each_client_address_has_its_own_limit(tmp_path):
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_ceiling(tmp_path):
     addresses = ["203.0.113.7"] * 11 + ["203.0.113.8"]
     assert _token_statuses(tmp_path, 1, addresses) == [401] * 10 + [429, 401]
 
