@@ -87,6 +87,7 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "too_many_requests",
+    503: "unavailable",  # as subsidy.outage answers a database outage
 }
 
 

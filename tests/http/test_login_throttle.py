@@ -172,7 +172,11 @@ def test_when_the_throttles_redis_is_down_sign_in_answers_503_and_checks_nothing
     client = app.test_client()
     answer = client.post("/api/v1/auth/token", json={"username": "target", "password": PASSWORD})
     assert answer.status_code == 503 and answer.headers["Retry-After"]
-    assert answer.json["code"] != "internal_error"
+    assert answer.json["code"] == "unavailable"
+    page = client.get("/login", headers={"Accept-Language": "ru"})
+    form = {"username": "target", "password": PASSWORD, "csrf_token": _csrf(page.text)}
+    refused = client.post("/login", data=form, headers={"Accept-Language": "ru"})
+    assert refused.status_code == 503 and refused.headers["Retry-After"]
     with app.app_context():
         assert db.session.query(AuditEntry).filter_by(action="login_succeeded").count() == 0
         db.session.remove()
