@@ -9,7 +9,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
@@ -22,6 +22,7 @@ from subsidy.audit.queries import history_of
 from subsidy.clock import today
 from subsidy.errors import DomainError, NotFound
 from subsidy.obligations.queries import case_view, visible_case
+from subsidy.preconditions import IfMatch
 from subsidy.unit_of_work import discard_changes
 from subsidy.web.labels import APPEAL_STATUS_LABELS, RECOVERY_STATUS_LABELS, STATUS_LABELS
 from subsidy.web.messages import refusal_line
@@ -47,6 +48,13 @@ class DecideForm(FlaskForm):
         validate_choice=False,
     )
     reason = TextAreaField(_l("Reason for the decision"), [Length(max=appeals.REASON_MAX)])
+    # The tag of the appeal the page showed (the API's ETag): refused if it changed since. A
+    # POST without it (not from the page) decides as the API does without If-Match.
+    version = HiddenField()
+
+    @property
+    def seen(self) -> IfMatch | None:
+        return IfMatch.version(self.version.data) if self.version.data else None
 
 
 def refusal_text(refusal: DomainError) -> str:

@@ -23,7 +23,9 @@ from subsidy.decisions.services import linked_to
 from subsidy.errors import DomainError, NotFound
 from subsidy.i18n import day
 from subsidy.obligations.queries import case_view, visible_case
+from subsidy.preconditions import PreconditionFailed, entity_tag
 from subsidy.programs.queries import program_view
+from subsidy.unit_of_work import discard_changes
 from subsidy.web.appeal_filing import AppealForm, DecideForm, refusal_text, show_refusal
 from subsidy.web.labels import APPEAL_STATUS_LABELS, actor_labels, register_labels
 from subsidy.web.recoveries import render_case
@@ -101,6 +103,8 @@ def _render_appeal(appeal_id: int, *, error=None, status=200, form=None):
     if appeal.recovery_id is not None:
         case = case_view(visible_case(appeal.recovery_id, current_user))
     may_decide, barred = _may_decide(appeal, application)
+    form = form or DecideForm(formdata=None)
+    form.version.data = entity_tag(view)  # the form decides on what this page shows
     return render_template(
         "appeals/appeal.html",
         appeal=view,
@@ -112,7 +116,7 @@ def _render_appeal(appeal_id: int, *, error=None, status=200, form=None):
         history=_history(appeal.id) if current_user.role is not Role.APPLICANT else [],
         may_decide=may_decide,
         barred=barred,
-        form=form or DecideForm(formdata=None),
+        form=form,
         error=error,
     ), status
 
@@ -136,7 +140,17 @@ def decide(appeal_id):
             user=current_user,
             outcome=form.outcome.data or "",
             reason=form.reason.data or "",
+            if_match=form.seen,
         )
+    except PreconditionFailed:  # changed since the page was shown: show it as it is now
+        discard_changes()
+        status = APPEAL_STATUS_LABELS.get(_visible(appeal_id).status.value)
+        error = gettext(
+            "This appeal changed since you opened the page: it is now “%(status)s”. Nothing "
+            "was recorded: check it again below.",
+            status=status,
+        )
+        return _render_appeal(appeal_id, error=error, status=409, form=form)
     except DomainError as refusal:
         error = show_refusal(form, refusal, refusal_text(refusal))
         if refusal.status == 404:

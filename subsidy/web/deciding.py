@@ -16,7 +16,10 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from subsidy.applications.states import Status, statuses_allowing
 from subsidy.i18n import money
+from subsidy.preconditions import IfMatch
+from subsidy.web.labels import STATUS_LABELS
 
 
 def _strip(value):
@@ -32,7 +35,20 @@ class ConfirmedForm(FlaskForm):
         return self.confirmed.data == "1"
 
 
-class ApproveForm(ConfirmedForm):
+class SeenForm(ConfirmedForm):
+    """A decision on the application as the page showed it: ``version`` is the tag of what was
+    rendered (the API's ``ETag``), carried through the confirmation; the service refuses the
+    decision if the application changed since (``subsidy.preconditions``). A POST without it
+    (not from this page: a script) decides as the API does without ``If-Match``."""
+
+    version = HiddenField()
+
+    @property
+    def seen(self) -> IfMatch | None:
+        return IfMatch.version(self.version.data) if self.version.data else None
+
+
+class ApproveForm(SeenForm):
     amount = StringField(_l("Amount (optional, lower than requested)"), [Length(max=32)])
     comment = TextAreaField(_l("Comment"), [Length(max=2000)])
     justification = TextAreaField(
@@ -40,7 +56,7 @@ class ApproveForm(ConfirmedForm):
     )
 
 
-class RejectForm(ConfirmedForm):
+class RejectForm(SeenForm):
     reason = TextAreaField(
         _l("Reason"),
         [
@@ -61,6 +77,27 @@ class WithdrawForm(ConfirmedForm):
 
 class FlagsForm(FlaskForm):
     pass
+
+
+def changed_since(application, user) -> str:
+    """What the page says when the application changed between the page and the decision
+    (nothing was recorded): what it is now, as far as one line can say it."""
+    status = application.status
+    if status is Status.AWAITING_SECOND_APPROVAL and application.first_approver_id != user.id:
+        return gettext(
+            "Another official gave the first approval of this application since you opened "
+            "the page. Nothing was recorded: check it again below before deciding."
+        )
+    if status not in statuses_allowing("approve"):
+        return gettext(
+            "This application is now “%(status)s”: it was decided since you opened the page. "
+            "Nothing was recorded.",
+            status=STATUS_LABELS.get(status, status),
+        )
+    return gettext(
+        "This application changed since you opened the page (its flags, evaluation, amounts "
+        "or approvals). Nothing was recorded: check it again below before deciding."
+    )
 
 
 @dataclass

@@ -26,6 +26,7 @@ from subsidy.clock import today
 from subsidy.errors import DomainError, NotFound
 from subsidy.i18n import money
 from subsidy.payments import queries, services
+from subsidy.preconditions import IfMatch, PreconditionFailed, entity_tag
 from subsidy.programs.queries import current_versions, program_by_code, program_view
 from subsidy.unit_of_work import discard_changes
 from subsidy.web.labels import RUN_STATUS_LABELS, actor_labels, register_labels
@@ -59,7 +60,15 @@ class PrepareForm(FlaskForm):
 
 
 class RunActionForm(FlaskForm):
-    """Release or cancel: the CSRF token only (the run is in the URL)."""
+    """Release or cancel (the run is in the URL) the run as the page showed it: ``version`` is
+    the tag of what was rendered (the API's ``ETag``); the service refuses if the run changed
+    since. A POST without it (not from this page) acts as the API does without ``If-Match``."""
+
+    version = HiddenField()
+
+    @property
+    def seen(self) -> IfMatch | None:
+        return IfMatch.version(self.version.data) if self.version.data else None
 
 
 class StatusReportForm(FlaskForm):
@@ -308,6 +317,8 @@ def _render_run(run_id: int, *, error=None, status=200, report_form=None):
     prepared = _prepared_entry(history)
     treasurer = current_user.role is Role.TREASURER
     is_prepared = view["status"] == "prepared"
+    action_form = RunActionForm(formdata=None)
+    action_form.version.data = entity_tag(view)
     return render_template(
         "payments/run.html",
         run=view,
@@ -320,7 +331,7 @@ def _render_run(run_id: int, *, error=None, status=200, report_form=None):
         own_run=treasurer and is_prepared and view["prepared_by_id"] == current_user.id,
         may_cancel=treasurer and is_prepared,
         may_upload=treasurer and view["status"] == "released",
-        action_form=RunActionForm(formdata=None),
+        action_form=action_form,
         report_form=report_form or StatusReportForm(formdata=None),
         error=error,
     ), status
@@ -333,10 +344,14 @@ def run(run_id):
 
 
 def _act(run_id: int, act, done: str):
-    if not RunActionForm().validate_on_submit():
+    form = RunActionForm()
+    if not form.validate_on_submit():
         return _render_run(run_id, error=gettext("The form has expired; try again."), status=422)
     try:
-        act()
+        act(form.seen)
+    except PreconditionFailed:  # changed since the page was shown: show it as it is now
+        discard_changes()
+        return _render_run(run_id, error=_changed_since(run_id), status=409)
     except DomainError as refusal:
         discard_changes()
         if refusal.status == 404:
@@ -346,12 +361,21 @@ def _act(run_id: int, act, done: str):
     return redirect(url_for(".run", run_id=run_id))
 
 
+def _changed_since(run_id: int) -> str:
+    status = queries.get_run(run_id).status.value
+    return gettext(
+        "This payment run changed since you opened the page: it is now “%(status)s”. Nothing "
+        "was recorded: check it again below.",
+        status=RUN_STATUS_LABELS.get(status, status),
+    )
+
+
 @bp.route(f"/runs/{RUN_ID}/release", methods=["POST"])
 @treasurers
 def release(run_id):
     return _act(
         run_id,
-        lambda: services.release_run(run_id=run_id, user=current_user),
+        lambda seen: services.release_run(run_id=run_id, user=current_user, if_match=seen),
         gettext("Payment run released: download its document and send it to the bank."),
     )
 
@@ -361,7 +385,7 @@ def release(run_id):
 def cancel(run_id):
     return _act(
         run_id,
-        lambda: services.cancel_run(run_id=run_id, user=current_user),
+        lambda seen: services.cancel_run(run_id=run_id, user=current_user, if_match=seen),
         gettext("Payment run cancelled: its applications are back in the queue."),
     )
 

@@ -3,7 +3,10 @@ enforcement), one case with its animals, arithmetic, repayments and notice; a tr
 a repayment, the applicant may appeal the notice (the form posts to the appeal pages).
 
 Thin like the other pages: a Flask-WTF form, one call of :mod:`subsidy.obligations.services`, a
-redirect; a refusal is shown translated with its status and nothing is written."""
+redirect; a refusal is shown translated with its status and nothing is written. A repayment is
+never recorded by one tap: the form's first POST answers with a confirmation stating the amount,
+the day and what is still owed after it, and only the confirmation's POST records it (a record
+in the log cannot be taken back)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import Length
 
 from subsidy.access import ACCESS_ATTR, Role, page_roles
@@ -23,7 +26,7 @@ from subsidy.audit.queries import history_of
 from subsidy.clock import today
 from subsidy.decisions.http import pdf_response
 from subsidy.errors import DomainError, NotFound
-from subsidy.i18n import money
+from subsidy.i18n import day, money
 from subsidy.obligations import services
 from subsidy.obligations.queries import case_view, list_cases, recovery_document, visible_case
 from subsidy.web.appeal_filing import recovery_panel, show_refusal
@@ -41,6 +44,7 @@ LIST_LIMIT = 200
 class RepaymentForm(FlaskForm):
     amount = StringField(_l("Amount repaid"), [Length(max=32)])
     paid_on = StringField(_l("Paid on"), [Length(max=10)])
+    confirmed = HiddenField()  # set by the confirmation's own button; without it the POST asks
 
 
 def _amount(form: RepaymentForm) -> Decimal | None:
@@ -136,7 +140,9 @@ def _history(case) -> list[dict]:
     return history
 
 
-def render_case(case_id: int, *, error=None, status=200, repayment_form=None, appeal_form=None):
+def render_case(
+    case_id: int, *, error=None, status=200, repayment_form=None, appeal_form=None, confirm=None
+):
     """The case page; the appeal pages render it again when filing an appeal is refused."""
     case = _visible(case_id)
     view = case_view(case)
@@ -153,6 +159,7 @@ def render_case(case_id: int, *, error=None, status=200, repayment_form=None, ap
         link_appeals=_may_open("appeal_pages.appeal"),
         today=today(),
         error=error,
+        confirm=confirm,
         **recovery_panel(case, appeal_form),
     ), status
 
@@ -172,6 +179,34 @@ def notice_pdf(case_id):
         abort(404)
 
 
+def _ask(case_id: int, form: RepaymentForm, amount: Decimal, paid_on: date):
+    """The confirmation of a repayment, or at once the refusal the service would answer (more
+    than is owed, a case no longer open), as the case is now; the service checks again."""
+    view = case_view(_visible(case_id))
+    if view["status"] not in ("open", "overdue"):
+        text = gettext(
+            "Not possible now: the case is %(status)s.",
+            status=str(RECOVERY_STATUS_LABELS.get(view["status"], view["status"])),
+        )
+        return render_case(case_id, error=text, status=409, repayment_form=form)
+    if amount > view["owed_amount"]:
+        text = gettext(
+            "That is more than is still owed: at most %(owed)s.", owed=money(view["owed_amount"])
+        )
+        return render_case(case_id, error=text, status=409, repayment_form=form)
+    confirm = {
+        "question": gettext(
+            "Record a repayment of %(amount)s paid on %(day)s?",
+            amount=money(amount),
+            day=day(paid_on),
+        ),
+        "facts": [(gettext("Owed after it"), money(view["owed_amount"] - amount))],
+        "note": gettext("A recorded repayment is logged and cannot be taken back."),
+        "carried": [("amount", form.amount.data or ""), ("paid_on", form.paid_on.data or "")],
+    }
+    return render_case(case_id, repayment_form=form, confirm=confirm)
+
+
 @bp.route(f"/{CASE_ID}/repayments", methods=["POST"])
 @page_roles(Role.TREASURER)
 def repay(case_id):
@@ -181,6 +216,8 @@ def repay(case_id):
     amount, paid_on = _amount(form), _paid_on(form)
     if not valid or amount is None or paid_on is None:
         return render_case(case_id, status=422, repayment_form=form)
+    if form.confirmed.data != "1":
+        return _ask(case_id, form, amount, paid_on)
     try:
         services.record_repayment(
             case_id=case_id, amount=amount, paid_on=paid_on, user=current_user

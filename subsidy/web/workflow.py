@@ -38,6 +38,7 @@ from subsidy.decisions.http import pdf_response, tlog_proof_response
 from subsidy.decisions.queries import latest_document
 from subsidy.errors import DomainError, NotFound
 from subsidy.i18n import current_language, localized
+from subsidy.preconditions import PreconditionFailed, entity_tag
 from subsidy.programs.queries import current_versions, is_open, program_view
 from subsidy.registry.queries import latest_snapshots
 from subsidy.transparency.queries import summary as register_summary
@@ -56,6 +57,7 @@ from subsidy.web.deciding import (
     RejectForm,
     WithdrawForm,
     approval_question,
+    changed_since,
     rejection_question,
     withdrawal_question,
 )
@@ -270,6 +272,12 @@ def _render_application(application, *, error=None, status=200, forms=None, conf
     decision = view["decision"] or {}
     forms = forms or {}
     state = application.status
+    approve_form = forms.get("approve") or ApproveForm(formdata=None)
+    reject_form = forms.get("reject") or RejectForm(formdata=None)
+    if confirm is None:
+        # The forms decide on what this page shows; a confirmation carries on the version its
+        # question was asked of (the posted form's own).
+        approve_form.version.data = reject_form.version.data = entity_tag(view)
     context = {
         "app": view,
         "program_name": program_view(application.program_version)["name"],
@@ -284,8 +292,8 @@ def _render_application(application, *, error=None, status=200, forms=None, conf
         and application.first_approver_id == current_user.id,
         "may_withdraw": current_user.role is Role.APPLICANT
         and state in statuses_allowing("withdraw"),
-        "approve_form": forms.get("approve") or ApproveForm(formdata=None),
-        "reject_form": forms.get("reject") or RejectForm(formdata=None),
+        "approve_form": approve_form,
+        "reject_form": reject_form,
         "withdraw_form": WithdrawForm(formdata=None),
         "flags_form": FlagsForm(formdata=None),
         "may_recheck": current_user.role is Role.OFFICIAL,
@@ -324,6 +332,11 @@ def _decide(application_id: int, form: FlaskForm, name: str, act, done: str, ask
             discard_changes()  # the checks wrote nothing; nothing is kept either
             return _render_application(application, forms={name: form}, confirm=question)
         act(application)
+    except PreconditionFailed:  # changed since the page was shown: show it as it is now
+        discard_changes()
+        application = _visible(application_id)
+        error = changed_since(application, current_user)
+        return _render_application(application, error=error, status=409, forms={name: form})
     except DomainError as refusal:
         error = _show_refusal(form, refusal)
         application = _visible(application_id)
@@ -353,11 +366,11 @@ def approve(application_id):
         }
 
     def ask(application):
-        plan = decisions.preview_approval(**arguments(application))
+        plan = decisions.preview_approval(**arguments(application), if_match=form.seen)
         return approval_question(application, form, plan, request.path)
 
     def act(application):
-        approval = decisions.approve_application(**arguments(application))
+        approval = decisions.approve_application(**arguments(application), if_match=form.seen)
         if approval.waitlisted:
             keep_changes()  # the waitlisting is logged and kept; the approval did not happen
             raise approval.refusal()
@@ -381,13 +394,19 @@ def reject(application_id):
 
     def ask(application):
         decisions.preview_rejection(
-            application=application, user=current_user, reason=form.reason.data or ""
+            application=application,
+            user=current_user,
+            reason=form.reason.data or "",
+            if_match=form.seen,
         )
         return rejection_question(application, form, request.path)
 
     def act(application):
         decisions.reject_application(
-            application=application, user=current_user, reason=form.reason.data or ""
+            application=application,
+            user=current_user,
+            reason=form.reason.data or "",
+            if_match=form.seen,
         )
 
     return _decide(application_id, form, "reject", act, gettext("Application rejected."), ask)

@@ -165,8 +165,11 @@ def test_the_recovery_pages(appeals_server, open_page, violations):
     treasurer.goto(f"{case}?lang=en")
     assert "2,000.00" in treasurer.locator("#case-amount").inner_text()
     treasurer.fill("#repayment-form input[name=amount]", "500")
-    treasurer.click("#repayment-form button[type=submit]")
-    treasurer.wait_for_load_state()
+    with treasurer.expect_navigation():
+        treasurer.click("#repayment-form button[type=submit]")
+    assert "500.00" in treasurer.locator("#confirm").inner_text()  # asked before recording
+    with treasurer.expect_navigation():
+        treasurer.click("#confirm-form button[type=submit]")
     assert "Repayment of 500.00 ₸ recorded" in treasurer.locator(".flash").inner_text()
     assert "1,500.00" in treasurer.locator("#owed-amount").inner_text()
     look(treasurer, "recovery-case")

@@ -93,16 +93,49 @@ def test_the_list_highlights_and_filters_the_overdue(app, client, world):
     assert f'href="/applications/{world["application"].id}"' not in listed.text
 
 
+def _carried(html: str) -> dict[str, str]:
+    form = html[html.index('id="confirm-form"') :]
+    form = form[: form.index("</form>")]
+    return dict(re.findall(r'<input [^>]*name="([^"]+)"[^>]*value="([^"]*)"', form))
+
+
+def _repay(client, world, **data):
+    """The repayment form, then its confirmation: (what the form's POST answered, what the
+    confirmation's POST answered)."""
+    url = f"{world['page']}/repayments"
+    asked = _post(client, url, world["page"], **data)
+    assert asked.status_code == 200, asked.text
+    return asked, client.post(url, data=_carried(asked.text))
+
+
+def test_a_repayment_asks_first_and_records_nothing_until_confirmed(client, world):
+    _login(client, world["treasurer"])
+    url = f"{world['page']}/repayments"
+    asked = _post(
+        client,
+        url,
+        world["page"],
+        headers={"Accept-Language": "ru"},
+        amount="500",
+        paid_on="2026-06-10",
+    )
+    assert asked.status_code == 200 and 'id="confirm"' in asked.text
+    assert "Зарегистрировать возврат 500,00 ₸" in asked.text and "1\u00a0500,00 ₸" in asked.text
+    assert 'id="repayment-form"' not in asked.text
+    assert _repayments() == []
+    carried = _carried(asked.text)
+    assert carried["confirmed"] == "1" and carried["amount"] == "500"
+
+
 def test_a_treasurer_records_repayments_until_the_case_is_repaid(client, world):
     _login(client, world["treasurer"])
     page = client.get(world["page"])
     assert 'id="repayment-form"' in page.text
-    url = f"{world['page']}/repayments"
-    first = _post(client, url, world["page"], amount="500,00", paid_on="2026-06-10")
+    _, first = _repay(client, world, amount="500,00", paid_on="2026-06-10")
     assert first.status_code == 302, first.text
     shown = client.get(first.headers["Location"])
     assert "Repayment of" in shown.text and "1,500.00" in shown.text
-    rest = _post(client, url, world["page"], amount="1 500", paid_on="2026-06-15")
+    _, rest = _repay(client, world, amount="1 500", paid_on="2026-06-15")
     assert rest.status_code == 302
     done = client.get(world["page"])
     assert "repaid" in done.text and 'id="repayment-form"' not in done.text
