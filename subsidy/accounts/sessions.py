@@ -65,10 +65,21 @@ def live_session(secret: str | None, *, user_agent: str) -> UserSession | None:
         return None
     if row.user_agent_hash != digest(user_agent) or not row.user.is_active:
         return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
+    if now - row.last_seen_at >= TOUCH_EVERY and _locked_now(UserSession, row.id):
         row.last_seen_at = now
         db.session.flush()
     return row
+
+
+def _locked_now(model, row_id: int) -> bool:
+    """Lock this row for a bookkeeping write unless another request holds it (then skip the
+    write: it is touching the row itself). Never waiting here matters: a request that loads its
+    user late, under the log lock, would otherwise wait for a row whose holder waits for the log
+    lock. (SQLite has no row locks; its one write lock is taken in order.)"""
+    locked = db.session.execute(
+        sa.select(model.id).where(model.id == row_id).with_for_update(skip_locked=True)
+    ).scalar_one_or_none()
+    return locked is not None
 
 
 def end_session(row: UserSession, now: datetime) -> None:
@@ -105,7 +116,8 @@ def token_row(token: str) -> ApiToken | None:
         return None
     if not row.user.is_active:
         return None
-    if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
+    stale = row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY
+    if stale and _locked_now(ApiToken, row.id):
         row.last_used_at = now
         db.session.flush()
     return row
