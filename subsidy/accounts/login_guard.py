@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from subsidy.accounts.throttle import Ceiling, Count, Progressive, wait_seconds
 from subsidy.accounts.throttle_store import store
@@ -121,8 +121,8 @@ def succeeded(username: str, client: Client) -> None:
 # --- the HTTP side: the address and the device cookie ------------------------------------------
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_DEVICE_SALT)
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_DEVICE_SALT)
 
 
 def client_for(username: str) -> Client:
@@ -131,8 +131,8 @@ def client_for(username: str) -> Client:
     cookie = request.cookies.get(DEVICE_COOKIE)
     if cookie:
         try:
-            value = _serializer().loads(cookie)
-        except BadSignature:
+            value = _serializer().loads(cookie, max_age=DEVICE_MAX_AGE)
+        except BadSignature:  # forged, or older than a year (SignatureExpired)
             value = None
         if isinstance(value, dict) and value.get("u") == username and value.get("d"):
             device = str(value["d"])

@@ -181,3 +181,43 @@ def test_when_the_throttles_redis_is_down_sign_in_answers_503_and_checks_nothing
         assert db.session.query(AuditEntry).filter_by(action="login_succeeded").count() == 0
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_device_that_signed_in_before_is_not_locked_out_by_someone_elses_guesses(app, client):
+    make_user("official", username="aidos")
+    make_user("official", username="other")
+    right = {"username": "aidos", "password": PASSWORD}
+    assert client.post("/api/v1/auth/token", json=right).status_code == 200
+    device = client.get_cookie("subsidy_device")
+    assert device is not None and device.http_only
+
+    attacker = app.test_client()
+    wrong = {"username": "aidos", "password": "not it at all"}
+    statuses = [attacker.post("/api/v1/auth/token", json=wrong).status_code for _ in range(7)]
+    assert statuses == [401] * FREE + [429, 429]
+    assert attacker.post("/api/v1/auth/token", json=right).status_code == 429
+    assert client.post("/api/v1/auth/token", json=right).status_code == 200
+
+    # A device cookie of another account, or a forged one, is no pass.
+    borrowed = app.test_client()
+    assert (
+        borrowed.post(
+            "/api/v1/auth/token", json={"username": "other", "password": PASSWORD}
+        ).status_code
+        == 200
+    )
+    assert borrowed.post("/api/v1/auth/token", json=right).status_code == 429
+    forged = app.test_client()
+    forged.set_cookie("subsidy_device", device.value[:-2] + "xx")
+    assert forged.post("/api/v1/auth/token", json=right).status_code == 429
+
+
+def test_a_devices_own_failures_are_throttled_too(app, client):
+    make_user("official", username="aidos")
+    right = {"username": "aidos", "password": PASSWORD}
+    assert client.post("/api/v1/auth/token", json=right).status_code == 200
+    wrong = {"username": "aidos", "password": "not it at all"}
+    statuses = [client.post("/api/v1/auth/token", json=wrong).status_code for _ in range(6)]
+    assert statuses == [401] * FREE + [429]
+    # ...and they are the device's: the account is not locked for another client.
+    assert app.test_client().post("/api/v1/auth/token", json=right).status_code == 200
