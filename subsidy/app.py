@@ -140,7 +140,12 @@ def _connect_features(app: Flask) -> None:
 def _register_unit_of_work(app: Flask) -> None:
     """One commit point per request: commit what services flushed when the request succeeded,
     roll back otherwise. A view that must keep a record of a refusal (a failed login) says so
-    with :func:`subsidy.unit_of_work.keep_changes`."""
+    with :func:`subsidy.unit_of_work.keep_changes`. After it, the log's sequencer integrates
+    what the transaction queued (subsidy.audit.sequencer), as after every command."""
+    from subsidy.audit.sequencer import sequence_after
+    from subsidy.commands import AFTER_TRANSACTION, after_transaction
+
+    app.extensions[AFTER_TRANSACTION] = [sequence_after]
 
     @app.after_request
     def commit_or_rollback(response):
@@ -154,6 +159,9 @@ def _register_unit_of_work(app: Flask) -> None:
                 # for what was not kept, nor a 500.
                 db.session.rollback()
                 return app.make_response(app.handle_user_exception(error))
+            finally:
+                after_transaction()
         else:
             db.session.rollback()
+            after_transaction()
         return response

@@ -10,6 +10,7 @@ import functools
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from subsidy import text_guard
@@ -45,6 +46,16 @@ def _refuse_hidden_characters(values: dict) -> None:
                 raise Refused(f"{shown}: {message}")
 
 
+# current_app.extensions key: what runs after a request's or a command's transaction ended (the
+# log's sequencer, connected by the app factory; nothing here imports a feature).
+AFTER_TRANSACTION = "subsidy.after_transaction"
+
+
+def after_transaction() -> None:
+    for hook in current_app.extensions.get(AFTER_TRANSACTION, ()):
+        hook(db.session)
+
+
 def service_command(func):
     """Run a command in one transaction: commit on success, roll back and exit 2 on refusal."""
 
@@ -55,13 +66,15 @@ def service_command(func):
         try:
             result = func(*args, **kwargs)
             db.session.commit()
-            return result
         except DomainError as error:
             db.session.rollback()
             raise Refused(error.one_line()) from None
         except BaseException:
             db.session.rollback()
             raise
+        finally:
+            after_transaction()
+        return result
 
     wrapper.refuses_hidden_characters = True  # type: ignore[attr-defined]  (a test lists them)
     return wrapper

@@ -182,3 +182,16 @@ def begin_read_only(session) -> None:
     if session.in_transaction() or isinstance(session.bind, sa.engine.Connection):
         return
     session.connection(execution_options=READ_ONLY)
+
+
+def lock_name(session, space: int, name: str) -> None:
+    """A transaction-scoped lock on ``name`` within ``space`` (a 32-bit number of its own per
+    kind of lock) on PostgreSQL: two-key advisory locks never meet the one-key ones (the log's,
+    the registry kinds'). A hash collision only makes two names wait for each other. SQLite has
+    one writer at a time: nothing to take."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        sa.text("SELECT pg_advisory_xact_lock(:space, hashtext(:name))"),
+        {"space": space, "name": name},
+    )

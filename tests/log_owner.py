@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from subsidy.audit.services import append_entry
+from subsidy.audit.services import append_entry, lock_log
 from subsidy.extensions import db
 
 LOG_TABLES = (
@@ -18,6 +18,9 @@ LOG_TABLES = (
 
 
 def fill_log(count: int, actor: str = "test") -> None:
+    """Entries appended at once, under the log lock (a writer's entries are otherwise queued
+    until the sequencer runs after its commit)."""
+    lock_log(db.session)
     for number in range(count):
         append_entry(actor=actor, action="payment", subject=f"application:{number}", data={})
 

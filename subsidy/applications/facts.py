@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from subsidy.applicants.models import Applicant, ApplicantKind
 from subsidy.applications.models import LIVE_STATUSES, Application, ApplicationClaim
+from subsidy.db import lock_name
 from subsidy.eligibility.facts import Animal, Facts, Herd, OtherApplication, Parcel
 from subsidy.eligibility.rules import Claim, ProgramRules, claims
 from subsidy.extensions import db
@@ -37,6 +38,17 @@ class Funding:
     @classmethod
     def of(cls, program_id: int, definition, day) -> Funding:
         return cls(program_id, definition.group, definition.funding_period_of(day))
+
+
+# Two-key advisory lock space (subsidy.db.lock_name) of the funding groups' submissions ("SUB1").
+FUNDING_GROUP_LOCK = 0x53554231
+
+
+def lock_funding_group(group: str) -> None:
+    """Until the transaction ends, no other submission (or re-evaluation) of the funding group
+    ``group`` is stored: what makes an application live in a group waits for this one, so the
+    double-funding and one-application checks see every application committed before it."""
+    lock_name(db.session, FUNDING_GROUP_LOCK, group)
 
 
 def claim_keys(

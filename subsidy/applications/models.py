@@ -33,6 +33,9 @@ class Application(Base):
         sa.ForeignKey("users.id", ondelete="RESTRICT"), nullable=False
     )
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(128), nullable=True)
+    # Its place in the program's queue (1, 2, ...), from the program's counter
+    # (subsidy.programs.queue) when it was submitted, and logged with the submission.
+    queue_number: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     status: Mapped[Status] = mapped_column(string_enum(Status, "status", 32), nullable=False)
     quantity: Mapped[Decimal] = mapped_column(ExactNumeric(18, 4), nullable=False)
     rate: Mapped[Decimal] = mapped_column(ExactNumeric(18, 4), nullable=False)
@@ -83,6 +86,7 @@ class Application(Base):
             name="uq_applications_submitted_by_id_idempotency_key",
         ),
         sa.Index("ix_applications_program_status", "program_id", "status"),
+        sa.Index("ix_applications_program_queue", "program_id", "queue_number", unique=True),
         sa.Index("ix_applications_status_due", "status", "decision_due_on"),
         # The public register's totals by program and by district read only these (index-only
         # on PostgreSQL), not every approved row.

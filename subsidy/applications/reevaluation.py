@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from subsidy.applications.calendar import add_working_days
-from subsidy.applications.facts import Funding, gather_facts, keys_of
+from subsidy.applications.facts import Funding, gather_facts, keys_of, lock_funding_group
 from subsidy.applications.flags import store_flags
 from subsidy.applications.models import Application, ApplicationClaim, lock_application
 from subsidy.applications.queries import claimed_animals
@@ -39,11 +39,13 @@ class Reevaluation:
 def reevaluate_application(*, application: Application, actor: str, appeal_id: int) -> Reevaluation:
     """Evaluate again (see the module's docstring), in the caller's transaction, logged."""
     lock_log(db.session)
-    lock_application(application)
-    require_action("reopen", application.status)
     version = application.program_version
     definition = definition_of(version)
     funding = Funding.of(application.program_id, definition, application.submitted_on)
+    # Reopened, it is live in its group again: serialised with the group's submissions.
+    lock_funding_group(funding.group)
+    lock_application(application)
+    require_action("reopen", application.status)
     facts, _ = gather_facts(application.applicant, funding, definition)
     listed = tuple(claimed_animals(application.id)) or None
     if listed is not None and facts.animals is not None:

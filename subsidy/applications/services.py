@@ -13,23 +13,22 @@ from subsidy.access import Role
 from subsidy.accounts.models import User
 from subsidy.applicants.queries import applicant_by_iin_bin
 from subsidy.applications.calendar import add_working_days
-from subsidy.applications.facts import Funding, gather_facts, keys_of, other_applications
+from subsidy.applications.facts import (
+    Funding,
+    gather_facts,
+    keys_of,
+    lock_funding_group,
+    other_applications,
+)
 from subsidy.applications.flags import risk_facts, store_flags
 from subsidy.applications.models import Application, ApplicationClaim, lock_application
 from subsidy.applications.queries import claimed_animals
 from subsidy.applications.states import Status, move, require_action
 from subsidy.audit.actions import Action
 from subsidy.audit.canonical import canonical_bytes
-from subsidy.audit.services import (
-    Entry,
-    actions_since,
-    append_entries,
-    append_entry,
-    lock_log,
-    log_size,
-)
+from subsidy.audit.services import Entry, append_entries, append_entry, lock_log
 from subsidy.clock import today
-from subsidy.db import utcnow
+from subsidy.db import lock_name, utcnow
 from subsidy.eligibility.amounts import check_quantity
 from subsidy.eligibility.facts import Facts
 from subsidy.eligibility.flags import Flag, compute_flags
@@ -39,6 +38,8 @@ from subsidy.extensions import db
 from subsidy.programs.definition import ProgramDefinition
 from subsidy.programs.models import ProgramVersion
 from subsidy.programs.queries import current_version, definition_of, program_by_code
+from subsidy.programs.queue import next_queue_number
+from subsidy.registry.models import KINDS, RegistrySnapshot
 
 
 def _check_submitter(user: User, applicant: str) -> None:
@@ -173,37 +174,34 @@ def _run_rules(definition, facts: Facts, quantity: Decimal, day, listed=None) ->
         raise ValidationFailed.field("program", str(error)) from None
 
 
-# Actions that change nothing an evaluation reads (program versions, registry snapshots,
-# applicants) except which other applications of a program are live. Any other action logged
-# since an evaluation started makes the submission evaluate again under the log lock.
-APPLICATION_ONLY_ACTIONS: frozenset[Action] = frozenset(
-    {
-        Action.APPLICATION_SUBMITTED,
-        Action.APPLICATION_EVALUATED,
-        Action.APPLICATION_WITHDRAWN,
-        Action.APPLICATION_REOPENED,
-        Action.APPLICATION_FIRST_APPROVAL,
-        Action.APPLICATION_APPROVED,
-        Action.APPLICATION_REJECTED,
-        Action.APPLICATION_WAITLISTED,
-        Action.DOCUMENT_ISSUED,
-        Action.LOGIN_SUCCEEDED,
-        Action.LOGIN_FAILED,
-        Action.TOKEN_ISSUED,
-    }
-)
+# Two-key advisory lock space (subsidy.db.lock_name) of one user's Idempotency-Key ("SUB2").
+IDEMPOTENCY_LOCK = 0x53554232
 
 
-def _current(assessed: Assessment, seen: int, program_row, applicant_row, quantity: Decimal):
-    """The assessment as if it had been made under the log lock (which the caller holds).
+def evaluation_stamp(program_id: int) -> tuple:
+    """What an evaluation read that only a logged event changes, in one round trip: the
+    program's current version and the latest registry snapshot of each kind."""
+    version = (
+        sa.select(sa.func.max(ProgramVersion.id))
+        .where(ProgramVersion.program_id == program_id)
+        .scalar_subquery()
+    )
+    snapshots = [
+        sa.select(sa.func.max(RegistrySnapshot.id))
+        .where(RegistrySnapshot.kind == kind)
+        .scalar_subquery()
+        for kind in KINDS
+    ]
+    return tuple(db.session.execute(sa.select(version, *snapshots)).one())
 
-    ``seen`` is the log size read before the assessment began: every state change appends to the
-    log in its own transaction, so the entries since then are exactly what may have changed."""
-    changed = actions_since(db.session, seen)
+
+def _current(assessed: Assessment, stamp: tuple, program_row, applicant_row, quantity: Decimal):
+    """The assessment as if it had been made under the funding group's lock (which the caller
+    holds): evaluated again from the start if the program's version or a registry snapshot
+    changed since ``stamp`` was read (before the assessment began), or the day; else the rules
+    again only if the other live applications it counted differ."""
     same_day = assessed.evaluation.on_date == today()  # or the window and rate may differ
-    if not changed and same_day:
-        return assessed
-    if changed <= APPLICATION_ONLY_ACTIONS and same_day:
+    if same_day and evaluation_stamp(program_row.id) == stamp:
         others = other_applications(applicant_row.id, assessed.funding, assessed.keys)
         if others == assessed.facts.other_applications:
             return assessed
@@ -254,13 +252,14 @@ def submit_application(
     its ``animals`` (then ``quantity`` is their number); otherwise it claims the applicant's
     oldest-registered ones.
 
-    Every writer waits for the log lock, so as little as possible happens under it: the
-    evaluation runs before, and under the lock only what changed since is looked at again
-    (usually nothing, or which other applications are live)."""
+    No lock is held across the evaluation, and none is global: only the submissions of one
+    funding group wait for each other (the double-funding and one-application checks see every
+    application committed before this one), then those of the program for its queue number; the
+    log entries are queued with the application and given their indices after the commit."""
     _check_submitter(user, applicant)
-    # Read first: whatever is read after it and changed since is in the log from here on.
-    seen = log_size(db.session)
     program_row = program_by_code(program, field="program")
+    # Read first: a version or snapshot newer than this is seen under the lock.
+    stamp = evaluation_stamp(program_row.id)
     applicant_row = applicant_by_iin_bin(applicant, field="applicant")
     if quantity is None and animals is not None:
         quantity = Decimal(len(animals))
@@ -275,18 +274,24 @@ def submit_application(
     # Advisory, so computed before the lock from the evaluation (a related application committed
     # in between is seen when the flags are computed again: on demand, before a payment run).
     flags = _flags_of(assessed, applicant_row, program_row)
-    # From here on serialised with every other write, so that the double-funding and
-    # one-application checks see every application committed before this one.
-    lock_log(db.session)
-    if idempotency_key:
+    session = db.session
+    if idempotency_key:  # the same key for two programs: one inserts, the other replays
+        lock_name(session, IDEMPOTENCY_LOCK, f"{user.id}:{idempotency_key}")
         replayed = _replay(
             user, idempotency_key, program_row.id, applicant_row.id, quantity, animals
         )
         if replayed is not None:
             return replayed, False
-    current = _current(assessed, seen, program_row, applicant_row, quantity)
+    lock_funding_group(assessed.funding.group)
+    current = _current(assessed, stamp, program_row, applicant_row, quantity)
+    if current.funding.group != assessed.funding.group:  # a new version moved the program
+        lock_funding_group(current.funding.group)
+        current = _current(
+            current, evaluation_stamp(program_row.id), program_row, applicant_row, quantity
+        )
     if current is not assessed:  # evaluated again under the lock: claims may differ
         flags = _flags_of(current, applicant_row, program_row)
+    queue_number = next_queue_number(session, program_row.id)
     version, definition, evaluation = current.version, current.definition, current.evaluation
     day = evaluation.on_date
     application = _store(
@@ -296,6 +301,7 @@ def submit_application(
             "applicant_id": applicant_row.id,
             "submitted_by_id": user.id,
             "idempotency_key": idempotency_key,
+            "queue_number": queue_number,
             "status": Status.SUBMITTED if evaluation.eligible else Status.INELIGIBLE,
             "quantity": quantity,
             "rate": evaluation.rate,
@@ -323,6 +329,7 @@ def submit_application(
                 {
                     "number": application.number,
                     "program": program_row.code,
+                    "queue_number": queue_number,
                     "program_version": version.version,
                     "applicant_id": applicant_row.id,
                     "quantity": format(quantity.normalize(), "f"),
@@ -361,12 +368,11 @@ def _flags_of(assessed: Assessment, applicant_row, program_row) -> tuple[Flag, .
 
 
 def _store(values: dict, keys: list[str], funding: Funding, **related) -> Application:
-    """Insert an application and its claims with three plain statements, under the log lock.
+    """Insert an application and its claims with three plain statements.
 
-    Every writer of applications holds the log lock and the Idempotency-Key was checked under
-    it, so the insert cannot meet the same key. The returned object is attached to the session
-    as loaded, without the unit of work's flush machinery (which cost more than the statements)
-    and without reading the row back."""
+    The Idempotency-Key was checked under its own lock, so the insert cannot meet the same key.
+    The returned object is attached to the session as loaded, without the unit of work's
+    flush machinery (which cost more than the statements) and without reading the row back."""
     table = Application.__table__
     new_id = db.session.execute(sa.insert(table).values(values).returning(table.c.id)).scalar_one()
     number = f"{related['program'].code}-{new_id:06d}"

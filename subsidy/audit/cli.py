@@ -131,6 +131,17 @@ def _due() -> bool:
     return due
 
 
+def _sequence() -> None:
+    from subsidy.audit.sequencer import run_sequencer
+    from subsidy.extensions import db
+
+    try:
+        run_sequencer()
+    except Exception as error:  # the next second tries again
+        db.session.rollback()
+        click.echo(f"error: sequencing failed: {type(error).__name__}: {error}", err=True)
+
+
 @click.command("worker")
 @click.option(
     "--every",
@@ -142,12 +153,15 @@ def _due() -> bool:
 @click.option("--once", is_flag=True, help="one round, then exit (for a timer unit or cron)")
 @with_appcontext
 def worker(every: int, once: bool) -> None:
-    """Publish the log for production: every --every seconds, a checkpoint and the witnesses'
-    cosignatures when the log grew or a witness has not cosigned the newest checkpoint. A
-    failed round is reported and the next one tries again; SIGTERM stops after the round."""
+    """Run the log for production: every second, the sequencer (what is queued is integrated,
+    whatever the app servers left: one that was killed, say); every --every seconds, a
+    checkpoint and the witnesses' cosignatures when the log grew or a witness has not cosigned
+    the newest checkpoint. A failed round is reported and the next one tries again; SIGTERM
+    stops after the round."""
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     while not stopping:
+        _sequence()
         try:
             if _due():
                 _publish_once()
@@ -163,3 +177,4 @@ def worker(every: int, once: bool) -> None:
         deadline = time.monotonic() + every
         while not stopping and time.monotonic() < deadline:
             time.sleep(min(1.0, deadline - time.monotonic()))
+            _sequence()

@@ -23,6 +23,35 @@ class AuditEntry(Base):
     # The exact RFC 8785 bytes that were hashed; the JSON served and exported is parsed from them.
     canonical: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
     leaf_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), nullable=False)
+    # The id it had in the queue (AuditQueued.id) when it was written there by its change and
+    # given its index later by the sequencer; None for an entry appended under the log lock.
+    entry_id: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+
+    __table_args__ = (sa.Index("ix_audit_entries_entry_id", "entry_id", unique=True),)
+
+
+class AuditQueued(Base):
+    """An entry written by its change's own transaction and not yet given an index.
+
+    The sequencer (:mod:`subsidy.audit.sequencer`) moves committed rows, in id order, into
+    ``audit_entries`` and deletes them here in the same transaction; the migration's triggers
+    refuse UPDATE, and DELETE of a row whose entry is not in the log."""
+
+    __tablename__ = "audit_queue"
+    # Never an id used before (SQLite reuses the largest rowid once the queue is empty): the
+    # entries keep the id they had here.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    # The entry's timestamp as it will be hashed (ISO 8601, microseconds, +00:00).
+    timestamp: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    actor: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    action: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    subject: Mapped[str] = mapped_column(sa.String(128), nullable=False, index=True)
+    # The entry's data as RFC 8785 JSON text.
+    data: Mapped[str] = mapped_column(sa.Text, nullable=False)
 
 
 class AuditNode(Base):

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy.orm import Session, scoped_session
 
 from subsidy.audit import checkpoints, merkle, note
+from subsidy.audit import queue
 from subsidy.audit.actions import Action
 from subsidy.audit.canonical import canonical_bytes
 from subsidy.audit.models import AuditCheckpoint, AuditCheckpointNote, AuditEntry, AuditNode
@@ -29,20 +30,44 @@ _LOCKED_IN = "subsidy.audit.log_locked_in"
 
 
 def lock_log(session: Session) -> None:
-    """Serialise writers of the log until the end of the transaction.
+    """Take the log lock until the end of the transaction: the writer's entries are then
+    appended at once (with their indices), after every entry committed to the queue before.
 
-    SQLite transactions already begin IMMEDIATE (one writer at a time), see subsidy.db. On
-    PostgreSQL the lock is asked for once per transaction: later calls in the same transaction
-    cost no round trip.
+    Only writers that must know an index in their own transaction take it (a decision, whose
+    letter states it), and those that lean on it to keep their own reads from changing; any
+    other writer's entries go to the queue (:mod:`subsidy.audit.sequencer`). SQLite transactions
+    already begin IMMEDIATE (one writer at a time), see subsidy.db. On PostgreSQL the lock is
+    asked for once per transaction: later calls in the same transaction cost no round trip.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
     if isinstance(session, scoped_session):
         session = session()
     if holds_log_lock(session):
         return
-    session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY})
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY})
+    else:
+        session.connection()  # begins the transaction (IMMEDIATE): the database is this writer's
     session.info[_LOCKED_IN] = _innermost(session)  # begun by the statement if there was none
+    queue.mark_for_sequencing(session)
+
+
+def try_lock_log(session: Session) -> bool:
+    """Take the log lock if no one holds it (the sequencer's way in); False at once otherwise.
+    On SQLite the transaction's first write waits for the database as every writer does."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if holds_log_lock(session):
+        return True
+    if session.get_bind().dialect.name == "postgresql":
+        taken = session.execute(
+            sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOG_LOCK_KEY}
+        ).scalar_one()
+        if not taken:
+            return False
+    else:
+        session.connection()
+    session.info[_LOCKED_IN] = _innermost(session)
+    return True
 
 
 def holds_log_lock(session: Session) -> bool:
@@ -112,17 +137,6 @@ def now_timestamp() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def actions_since(session: Session, size: int) -> set[str]:
-    """The actions of the entries appended since the log had ``size`` entries.
-
-    Every state change appends in its own transaction, so an empty answer means nothing was
-    committed since ``size`` was read."""
-    rows = session.execute(
-        sa.select(AuditEntry.action).where(AuditEntry.entry_index >= size).distinct()
-    )
-    return set(rows.scalars())
-
-
 # An entry bundle (tlog-tiles) holds each entry behind a 2-byte length.
 MAX_ENTRY_BYTES = 0xFFFF
 
@@ -140,7 +154,7 @@ class Entry(NamedTuple):
 
 
 def append_entry(*, actor: str, action: Action, subject: str, data: dict | None = None) -> dict:
-    """Append one entry to the log in the caller's transaction and return it.
+    """Log one entry in the caller's transaction and return it.
 
     ``data`` holds ids and amounts only, never a person's name or IIN: the log is public.
     """
@@ -148,44 +162,85 @@ def append_entry(*, actor: str, action: Action, subject: str, data: dict | None 
 
 
 def append_entries(items: Sequence[Entry]) -> list[dict]:
-    """Append entries, in order, to the log in the caller's transaction; return them.
+    """Log entries, in order, in the caller's transaction; return them.
 
-    One read of the tree's frontier and one insert each for the entries and the new nodes,
-    however many entries: this runs under the log lock, which every writer waits for."""
+    Without the log lock they are queued (``id``, ``index`` None) and the sequencer gives them
+    their indices once the transaction has committed. A writer holding the lock
+    (:func:`lock_log`) has them appended now, after what was queued before: their ``index`` is
+    known at once (and ``id`` is None)."""
     session = db.session
-    lock_log(session)
+    timestamp = now_timestamp()
+    pending = []
+    for actor, member, subject, data in items:
+        # The plain value of the action: what is hashed, stored and read back.
+        pending.append(queue.Pending(None, timestamp, actor, str(member), subject, data or {}))
+        _require_small_enough(pending[-1])
+    if not pending:
+        return []
+    if not holds_log_lock(session):
+        return queue.queue_entries(session, pending)
+    before = queue.queued(session)
+    appended = _append(session, before + pending)
+    queue.forget_queued(session, [item.entry_id for item in before])
+    return appended[len(before) :]
+
+
+def integrate_batch(session: Session, limit: int | None) -> int:
+    """Append up to ``limit`` queued entries to the tree; the caller holds the log lock."""
+    batch = queue.queued(session, limit)
+    _append(session, batch)
+    queue.forget_queued(session, [item.entry_id for item in batch])
+    return len(batch)
+
+
+# The largest index a log of this kind will reach, for bounding an entry's size before it has one.
+_INDEX_BOUND = 10**15
+
+
+def _require_small_enough(item: queue.Pending) -> None:
+    encoded = canonical_bytes(_entry(item, _INDEX_BOUND))
+    if len(encoded) > MAX_ENTRY_BYTES:
+        raise EntryTooLarge(
+            f"a log entry of {len(encoded)} bytes is more than the {MAX_ENTRY_BYTES} an "
+            "entry bundle can hold (c2sp.org/tlog-tiles): nothing was written",
+            {"data": [f"at most {MAX_ENTRY_BYTES} bytes logged"]},
+        )
+
+
+def _entry(item: queue.Pending, index: int) -> dict:
+    return {
+        "index": index,
+        "timestamp": item.timestamp,
+        "actor": item.actor,
+        "action": item.action,
+        "subject": item.subject,
+        "data": item.data,
+    }
+
+
+def _append(session: Session, items: Sequence[queue.Pending]) -> list[dict]:
+    """Give ``items`` the next indices and append them: one read of the tree's frontier and one
+    insert each for the entries and the new nodes, however many entries. Under the log lock."""
+    if not items:
+        return []
     size = log_size(session)
     compact = load_compact_range(session, size)
     every = current_app.config["AUDIT_CHECKPOINT_EVERY"]
     entries, entry_rows, node_rows, due = [], [], [], []
-    for actor, member, subject, data in items:
-        action = str(member)  # the plain value: what is hashed, stored and read back
-        timestamp = now_timestamp()
-        entry = {
-            "index": compact.size,
-            "timestamp": timestamp,
-            "actor": actor,
-            "action": action,
-            "subject": subject,
-            "data": data or {},
-        }
+    for item in items:
+        entry = _entry(item, compact.size)
         encoded = canonical_bytes(entry)
-        if len(encoded) > MAX_ENTRY_BYTES:
-            raise EntryTooLarge(
-                f"a log entry of {len(encoded)} bytes is more than the {MAX_ENTRY_BYTES} an "
-                "entry bundle can hold (c2sp.org/tlog-tiles): nothing was written",
-                {"data": [f"at most {MAX_ENTRY_BYTES} bytes logged"]},
-            )
         leaf = merkle.leaf_hash(encoded)
         entry_rows.append(
             {
                 "entry_index": compact.size,
-                "created_at": datetime.fromisoformat(timestamp),
-                "actor": actor,
-                "action": action,
-                "subject": subject,
+                "created_at": datetime.fromisoformat(item.timestamp),
+                "actor": item.actor,
+                "action": item.action,
+                "subject": item.subject,
                 "canonical": encoded,
                 "leaf_hash": leaf,
+                "entry_id": item.entry_id,
             }
         )
         node_rows += [
@@ -194,9 +249,7 @@ def append_entries(items: Sequence[Entry]) -> list[dict]:
         ]
         if every and compact.size % every == 0:
             due.append((compact.size, compact.root()))
-        entries.append(entry)
-    if not entries:
-        return []
+        entries.append({"id": item.entry_id, **entry})
     # Plain table inserts: the ORM's bulk-insert path costs more here than the statements.
     session.execute(sa.insert(AuditEntry.__table__), entry_rows)
     session.execute(sa.insert(AuditNode.__table__), node_rows)
@@ -209,6 +262,7 @@ def create_checkpoint() -> dict:
     """Sign the current tree head, unless the latest checkpoint already covers it."""
     session = db.session
     lock_log(session)
+    integrate_batch(session, None)  # what was committed to the queue is in the tree it signs
     size = log_size(session)
     latest = latest_checkpoint_row(session)
     if latest is not None and latest.tree_size == size:

@@ -59,6 +59,21 @@ class Program(Base):
         return self.budget_amount - self.committed_amount
 
 
+class ProgramQueue(Base):
+    """The program's queue counter: the last queue number given to one of its applications.
+
+    A submission takes the next number with one upsert, which locks this row until it commits:
+    the program's submissions are serialised on it (and only those), so numbers are gap-free and
+    in commit order."""
+
+    __tablename__ = "program_queues"
+
+    program_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programs.id", ondelete="RESTRICT"), primary_key=True, autoincrement=False
+    )
+    last_number: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+
 class ProgramVersion(Base):
     __tablename__ = "program_versions"
 

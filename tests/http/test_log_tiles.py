@@ -13,7 +13,7 @@ import pytest
 
 from subsidy.audit import queries
 from subsidy.audit.actions import Action
-from subsidy.audit.services import Entry, append_entries, log_size
+from subsidy.audit.services import Entry, append_entries, lock_log, log_size
 from subsidy.extensions import db
 
 FULL = "public, max-age=31536000, immutable"
@@ -121,6 +121,7 @@ def grow_log(size: int, batch: int = 5000) -> int:
     """Append test entries (of varied lengths) until the log has ``size``; the log's size."""
     while (have := log_size(db.session)) < size:
         count = min(batch, size - have)
+        lock_log(db.session)  # appended at once, not queued for the sequencer
         append_entries(
             [
                 Entry("test", Action.LOGIN_SUCCEEDED, f"user:{n}", {"pad": "x" * (n % 300)})

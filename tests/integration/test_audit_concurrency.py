@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from subsidy.audit import merkle
 from subsidy.audit.models import AuditEntry
 from subsidy.audit.queries import tree_head
+from subsidy.audit.sequencer import run_sequencer
 from subsidy.audit.services import append_entry
 from subsidy.extensions import db
 
@@ -25,6 +26,7 @@ def test_concurrent_appends_are_gap_free_and_the_root_matches_a_recompute(commit
                         actor=f"thread:{number}", action="test_event", subject=f"t:{number}:{step}"
                     )
                     db.session.commit()
+                    run_sequencer()  # as the app does after a request's commit
         except BaseException as error:  # reported below, so a thread cannot fail silently
             errors.append(error)
 
@@ -36,6 +38,8 @@ def test_concurrent_appends_are_gap_free_and_the_root_matches_a_recompute(commit
     assert not errors, errors[:3]
 
     with committed_app.app_context():
+        # Nothing is left queued: whoever held the lock looked at the queue again after it.
+        assert not db.session.execute(sa.text("SELECT count(*) FROM audit_queue")).scalar()
         rows = db.session.execute(
             sa.select(AuditEntry.entry_index, AuditEntry.canonical, AuditEntry.leaf_hash).order_by(
                 AuditEntry.entry_index

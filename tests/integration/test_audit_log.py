@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from subsidy.audit import checkpoints, merkle
 from subsidy.audit.models import AuditCheckpoint, AuditEntry
-from subsidy.audit.services import append_entry, create_checkpoint
+from subsidy.audit.services import append_entry, create_checkpoint, lock_log
 from subsidy.extensions import db
 from tests.factories import bearer, make_applicant, make_user
 
@@ -21,6 +21,7 @@ def _entries():
 
 
 def _fill(count: int) -> None:
+    lock_log(db.session)  # appended at once, not queued for the sequencer
     for number in range(count):
         append_entry(
             actor="test", action="test_event", subject=f"test:{number}", data={"n": number}

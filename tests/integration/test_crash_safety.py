@@ -1,6 +1,6 @@
 """A real server killed with SIGKILL in the middle of a burst of submissions loses nothing it
-acknowledged, leaves no application without its log entries, leaves a log that verifies, and
-serves again after a restart."""
+acknowledged, leaves no application without its log entries (in the log or its queue), leaves a
+log that verifies, and serves again after a restart, which integrates whatever was left queued."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from subsidy.accounts.services import issue_token
 from subsidy.applications.models import Application
-from subsidy.audit.models import AuditEntry
+from subsidy.audit.models import AuditEntry, AuditQueued
 from subsidy.audit.verification import verify_log
 from subsidy.extensions import db
 from tests.factories import make_applicant, make_program, make_user, registry
@@ -171,25 +171,42 @@ def _burst(port: int, token: str, farms: list[str], acknowledged: dict, lost: li
     return threads, enough
 
 
-def _check_the_database(app, acknowledged: dict[int, str]) -> dict:
+def _check_the_database(app, acknowledged: dict[int, str], *, queued_allowed: bool) -> dict:
+    """Every acknowledged application stored with its two entries, in the log or (right after a
+    kill, before anyone ran the sequencer) still in its queue; none without its application."""
+    actions = ("application_submitted", "application_evaluated")
     with app.app_context():
         stored = dict(db.session.execute(sa.select(Application.id, Application.number)).all())
-        entries = db.session.execute(
-            sa.select(AuditEntry.subject, AuditEntry.action, AuditEntry.canonical).where(
-                AuditEntry.action.in_(("application_submitted", "application_evaluated"))
+        entries = [
+            (subject, action, json.loads(canonical)["data"])
+            for subject, action, canonical in db.session.execute(
+                sa.select(AuditEntry.subject, AuditEntry.action, AuditEntry.canonical).where(
+                    AuditEntry.action.in_(actions)
+                )
             )
-        ).all()
+        ]
+        queued = [
+            (subject, action, json.loads(data))
+            for subject, action, data in db.session.execute(
+                sa.select(AuditQueued.subject, AuditQueued.action, AuditQueued.data).where(
+                    AuditQueued.action.in_(actions)
+                )
+            )
+        ]
         ok, line, size = verify_log()
         db.session.rollback()
     assert ok, line
+    if not queued_allowed:
+        assert not queued, f"{len(queued)} entries left queued"
+    entries += queued
     lost = {i: n for i, n in acknowledged.items() if stored.get(i) != n}
     assert not lost, f"acknowledged but not stored: {lost}"
     logged: dict[str, set[str]] = {}
     numbers = {}
-    for subject, action, canonical in entries:
+    for subject, action, data in entries:
         logged.setdefault(subject, set()).add(action)
         if action == "application_submitted":
-            numbers[subject] = json.loads(canonical)["data"]["number"]
+            numbers[subject] = data["number"]
     for application_id, number in stored.items():
         subject = f"application:{application_id}"
         assert logged.get(subject) == {"application_submitted", "application_evaluated"}, subject
@@ -233,7 +250,7 @@ def test_a_server_killed_mid_burst_loses_nothing_acknowledged_and_restarts(commi
         refused = [item for item in lost if isinstance(item[1], int)]
         assert not refused, f"answers other than 201 before the kill: {refused[:3]}"
 
-        observed = _check_the_database(committed_app, acknowledged)
+        observed = _check_the_database(committed_app, acknowledged, queued_allowed=True)
         verified = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "subsidy", "audit", "verify"],
             cwd=ROOT,
@@ -256,7 +273,8 @@ def test_a_server_killed_mid_burst_loses_nothing_acknowledged_and_restarts(commi
         assert status == 201, raw
         acknowledged[json.loads(raw)["id"]] = json.loads(raw)["number"]
         server.kill(signal.SIGTERM)
-        after = _check_the_database(committed_app, acknowledged)
+        # The restarted server integrated what the killed one left queued, and its own.
+        after = _check_the_database(committed_app, acknowledged, queued_allowed=False)
         assert after["stored"] == observed["stored"] + 1
         print(
             f"\ncrash safety ({committed_app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}): "

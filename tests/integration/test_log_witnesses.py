@@ -92,7 +92,7 @@ def test_both_witnesses_cosign_and_refuse_a_rewritten_history(
     assert offline.stdout.splitlines()[-1].startswith("OK 40 entries, root ")
     # Growth is cosigned from the size each witness holds.
     append_entry(actor="test", action="payment", subject="application:99", data={})
-    db.session.commit()
+    db.session.commit()  # queued; publishing integrates it first
     again = runner.invoke(args=["audit", "publish"])
     assert again.exit_code == 0 and "cosigned (from size 40)" in again.output, again.output
     # History rewritten from entry 20 on, longer than before, every checkpoint re-signed.

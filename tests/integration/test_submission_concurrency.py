@@ -1,7 +1,8 @@
-"""Submissions evaluate before taking the log lock; under it they look again at what changed.
+"""Submissions evaluate before taking their funding group's lock; under it they look again at
+what changed.
 
 The race tests run many submissions at once; the interleaving tests commit another write exactly
-between a submission's evaluation and its taking of the log lock (PostgreSQL only: a SQLite
+between a submission's evaluation and its taking of the group's lock (PostgreSQL only: a SQLite
 transaction holds the database's write lock from its first statement, so nothing can commit in
 between there)."""
 
@@ -15,6 +16,7 @@ import subsidy.applications.services as submission
 from subsidy.accounts.models import User
 from subsidy.applications.models import Application, Status
 from subsidy.audit.models import AuditEntry
+from subsidy.audit.sequencer import run_sequencer
 from subsidy.audit.services import lock_log
 from subsidy.audit.verification import verify_log
 from subsidy.errors import ValidationFailed
@@ -94,6 +96,7 @@ def test_concurrent_submissions_of_one_applicant_admit_exactly_one(committed_app
         )
         for row in rows[1:]:
             assert rows[0].number in row.evaluation  # names the application that came first
+        run_sequencer()
         indices = db.session.execute(sa.select(AuditEntry.entry_index)).scalars().all()
         assert sorted(indices) == list(range(len(indices)))
         ok, line, _ = verify_log()
@@ -103,18 +106,18 @@ def test_concurrent_submissions_of_one_applicant_admit_exactly_one(committed_app
 @pytest.fixture
 def between_evaluation_and_lock(committed_app, monkeypatch, backend):
     """Arrange for ``work`` to be committed by another session right before the next submission
-    takes the log lock (after it has evaluated)."""
+    takes its funding group's lock (after it has evaluated)."""
     if backend != "postgresql":
         pytest.skip("on SQLite a writing transaction holds the write lock from its first statement")
     pending = []
-    real_lock = submission.lock_log
+    real_lock = submission.lock_funding_group
 
-    def lock_log(session) -> None:
+    def lock_funding_group(group) -> None:
         while pending:
             _in_thread(committed_app, pending.pop())
-        real_lock(session)
+        real_lock(group)
 
-    monkeypatch.setattr(submission, "lock_log", lock_log)
+    monkeypatch.setattr(submission, "lock_funding_group", lock_funding_group)
     return pending.append
 
 
@@ -193,13 +196,13 @@ def test_midnight_between_evaluation_and_lock_evaluates_again(committed_app, mon
     with committed_app.app_context():
         make_program(closes="2026-06-15")
         iin, official_id = _setup_applicant()
-        real_lock = submission.lock_log
+        real_lock = submission.lock_funding_group
 
-        def lock_after_midnight(session) -> None:
+        def lock_after_midnight(group) -> None:
             committed_app.config["TODAY"] = "2026-06-16"
-            real_lock(session)
+            real_lock(group)
 
-        monkeypatch.setattr(submission, "lock_log", lock_after_midnight)
+        monkeypatch.setattr(submission, "lock_funding_group", lock_after_midnight)
         monkeypatch.setitem(committed_app.config, "TODAY", "2026-06-15")
         with pytest.raises(ValidationFailed) as refused:
             submit_as(iin, official_id)
