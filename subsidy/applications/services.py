@@ -12,6 +12,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from subsidy.access import Role
 from subsidy.accounts.models import User
 from subsidy.applicants.queries import applicant_by_iin_bin
+from subsidy.applications import log_check  # noqa: F401  (registers verify's check)
 from subsidy.applications.calendar import add_working_days
 from subsidy.applications.facts import (
     Funding,

@@ -13,8 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session, scoped_session
 
-from subsidy.audit import checkpoints, merkle, note
-from subsidy.audit import queue
+from subsidy.audit import checkpoints, merkle, note, queue
 from subsidy.audit.actions import Action
 from subsidy.audit.canonical import canonical_bytes
 from subsidy.audit.models import AuditCheckpoint, AuditCheckpointNote, AuditEntry, AuditNode

@@ -242,6 +242,24 @@ def _first_bad_note(public_key, roots: dict[int, bytes]) -> Problem | None:
     return None
 
 
+# Checks of the features above the log that each change and its entry exist together (the
+# entry in the log or its queue): each returns the FAIL line of the first disagreement, or None.
+_CHANGE_CHECKS: list[Callable[[], str | None]] = []
+
+
+def register_change_check(check: Callable[[], str | None]) -> None:
+    if check not in _CHANGE_CHECKS:
+        _CHANGE_CHECKS.append(check)
+
+
+def _first_unmatched_change() -> str | None:
+    for check in _CHANGE_CHECKS:
+        line = check()
+        if line is not None:
+            return line
+    return None
+
+
 def verify_log_steps(step: int = STREAM_BATCH):
     """Verify the log, yielding the number of entries checked so far after every ``step``
     entries (so a page can show progress), and last the :class:`Outcome`.
@@ -288,6 +306,8 @@ def verify_log_steps(step: int = STREAM_BATCH):
         yield Outcome(False, str(verifier.problem), size)
     elif (beyond := _first_node_beyond_the_log()) is not None:
         yield Outcome(False, str(beyond), size)
+    elif (unmatched := _first_unmatched_change()) is not None:
+        yield Outcome(False, unmatched, size)
     else:
         yield Outcome(True, f"OK {verifier.size} entries, root {verifier.root().hex()}", size)
 

@@ -127,6 +127,39 @@ def test_a_queued_entry_is_never_changed_nor_deleted_before_it_is_in_the_log(app
     assert entry_position(db.session, entry["id"]) == (True, None)
 
 
+def test_verify_fails_on_a_queued_entry_whose_change_is_missing(app):
+    db.session.execute(
+        sa.insert(AuditQueued.__table__).values(
+            timestamp="2026-06-15T10:00:00.000000+00:00",
+            actor="user:1",
+            action="application_submitted",
+            subject="application:987654",
+            data="{}",
+        )
+    )
+    ok, line, _ = verify_log()
+    assert not ok
+    assert line.startswith("FAIL queued entry ") and "application:987654" in line, line
+
+
+def test_verify_fails_on_an_application_whose_submission_was_never_logged(app, monkeypatch):
+    import subsidy.applications.services as submission
+
+    _programs()
+    farm = make_applicant("peasant_farm")
+    official = make_user("official")
+    ok, line, _ = verify_log()
+    assert ok, line
+    monkeypatch.setattr(submission, "append_entries", lambda items: [])
+    application = submit(farm, PROGRAMS[2], quantity="3", user=official)
+    ok, line, _ = verify_log()
+    assert not ok
+    assert line == (
+        f"FAIL application {application.id} ({application.number}): its submission is neither "
+        "in the log nor in its queue"
+    )
+
+
 def test_queue_numbers_follow_each_program_and_a_rolled_back_submission_gives_its_back(app):
     _programs()
     farms = [make_applicant("peasant_farm") for _ in range(3)]
