@@ -42,7 +42,9 @@ def build_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=app.config.get("MIGRATIONS_DIR", MIGRATIONS_DIR))
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.session_protection = "strong"
+    # Flask-Login's "strong" protection does nothing on permanent sessions: the User-Agent
+    # binding is the server-side session's (subsidy.accounts.sessions, docs/accounts.md).
+    login_manager.session_protection = None
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_domain="messages")
     limiter.init_app(app)

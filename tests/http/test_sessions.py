@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from subsidy.accounts import models, services
 from subsidy.accounts.models import ApiToken
 from subsidy.audit.models import AuditEntry
+from subsidy.audit.sequencer import run_sequencer
 from subsidy.extensions import db
 from tests.factories import PASSWORD, bearer, make_user
 
@@ -44,6 +45,10 @@ def _replay(app, cookie: str, headers=BROWSER):
 
 
 def _actions() -> list[str]:
+    """The log's actions in order (what services called here queued, sequenced first; the
+    test's own work committed before, or the sequencer's rollback would take it back)."""
+    db.session.commit()
+    run_sequencer()
     query = sa.select(AuditEntry.action).order_by(AuditEntry.entry_index)
     return list(db.session.execute(query).scalars())
 
