@@ -232,31 +232,36 @@ class Ended:
     def __str__(self) -> str:
         return f"{self.sessions} sessions and {self.tokens} tokens ended"
 
+    def logged(self) -> dict:
+        """What the log says of it: numbers only."""
+        return {"sessions": self.sessions, "tokens": self.tokens}
 
-def _end_access(user: User, action: Action, actor: str) -> Ended:
-    """Revoke every session and token of ``user`` and log ``action`` with their numbers."""
+
+def _end_access(user: User) -> Ended:
+    """Revoke every session and token of ``user``; the caller logs what it did with the numbers
+    (``Ended.logged``)."""
     ended = Ended(*sessions.revoke_everything(user, utcnow()))
     db.session.flush()
-    append_entry(
-        actor=actor,
-        action=action,
-        subject=user.actor,
-        data={"sessions": ended.sessions, "tokens": ended.tokens},
-    )
     return ended
 
 
 def revoke_access(*, user: User, actor: str) -> Ended:
     """End every web session and API token of ``user`` (`subsidy users revoke-tokens`); the
     password still works."""
-    return _end_access(user, Action.ACCESS_REVOKED, actor)
+    ended = _end_access(user)
+    append_entry(actor=actor, action=Action.ACCESS_REVOKED, subject=user.actor, data=ended.logged())
+    return ended
 
 
 def set_password(*, user: User, password: str, actor: str) -> Ended:
     """A new password for ``user``; every session and token signed in with the old one ends."""
     _check_new_password(password, user.username)
     user.password_hash = hash_password(password)
-    return _end_access(user, Action.PASSWORD_CHANGED, actor)
+    ended = _end_access(user)
+    append_entry(
+        actor=actor, action=Action.PASSWORD_CHANGED, subject=user.actor, data=ended.logged()
+    )
+    return ended
 
 
 def deactivate(*, user: User, actor: str) -> Ended:
@@ -264,7 +269,11 @@ def deactivate(*, user: User, actor: str) -> Ended:
     if not user.is_active_account:
         raise Conflict("user: already deactivated", {"username": ["already deactivated"]})
     user.is_active_account = False
-    return _end_access(user, Action.USER_DEACTIVATED, actor)
+    ended = _end_access(user)
+    append_entry(
+        actor=actor, action=Action.USER_DEACTIVATED, subject=user.actor, data=ended.logged()
+    )
+    return ended
 
 
 def activate(*, user: User, actor: str) -> None:
