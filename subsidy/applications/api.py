@@ -17,8 +17,11 @@ from subsidy.applications.schemas import (
     ApplicationPageSchema,
     ApplicationSchema,
     EligibilitySchema,
+    SubmittedApplicationSchema,
     application_page_json,
 )
+from subsidy.audit.actions import Action
+from subsidy.audit.queries import log_entry_of
 from subsidy.errors import ValidationFailed
 from subsidy.preconditions import ETAG_HEADER_DOC, entity_tag, with_etag
 
@@ -42,12 +45,13 @@ def _idempotency_key() -> str | None:
 @blp.route("", methods=["POST"])
 @roles(Role.APPLICANT, Role.OFFICIAL)
 @blp.arguments(ApplicationCreateSchema)
-@blp.response(201, ApplicationSchema)
+@blp.response(201, SubmittedApplicationSchema)
 def submit(payload):
     application, _ = services.submit_application(
         **payload, user=api_user(), idempotency_key=_idempotency_key()
     )
-    return application_view(application)
+    entry = log_entry_of(f"application:{application.id}", Action.APPLICATION_SUBMITTED.value)
+    return {**application_view(application), "log_entry": entry}
 
 
 @blp.route("/preview", methods=["POST"])

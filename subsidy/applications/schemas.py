@@ -146,6 +146,20 @@ class ApplicationSchema(Schema):
     flags_computed_at = fields.AwareDateTime(allow_none=True, required=True)
 
 
+class LogEntrySchema(Schema):
+    # The id its write gave the entry in the log's queue, and its index once the sequencer
+    # integrated it (null until then: GET /api/v1/audit/entries/by-id?id= answers 404 with
+    # Retry-After meanwhile).
+    id = fields.Integer(allow_none=True, required=True)
+    index = fields.Integer(allow_none=True, required=True)
+
+
+class SubmittedApplicationSchema(ApplicationSchema):
+    """The application as submitted, with its submission's log entry."""
+
+    log_entry = fields.Nested(LogEntrySchema, allow_none=True, required=True)
+
+
 class ApplicationPageSchema(Schema):
     items = fields.List(fields.Nested(ApplicationSchema), required=True)
     next = fields.Integer(allow_none=True, required=True)

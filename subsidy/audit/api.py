@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, jsonify
 
 from subsidy.access import Role, public, roles
 from subsidy.api_docs import Blueprint
@@ -11,11 +11,15 @@ from subsidy.audit.schemas import (
     ConsistencyQuerySchema,
     EntriesPageSchema,
     EntriesQuerySchema,
+    EntryByIdQuerySchema,
+    EntryByIdSchema,
     InclusionProofSchema,
     InclusionQuerySchema,
     TreeHeadSchema,
 )
+from subsidy.audit.sequencer import RETRY_AFTER
 from subsidy.audit.signing import signing_key
+from subsidy.errors import error_body
 
 blp = Blueprint("audit", __name__, url_prefix="/audit", description="The transparency log")
 
@@ -64,3 +68,21 @@ def inclusion_proof(query):
 @blp.response(200, ConsistencyProofSchema)
 def consistency_proof(query):
     return queries.consistency_proof(**query)
+
+
+@blp.route("/entries/by-id", methods=["GET"])
+@public
+@blp.arguments(EntryByIdQuerySchema, location="query")
+@blp.response(200, EntryByIdSchema)
+@blp.alt_response(404, response="NOT_FOUND")  # unknown, or queued (with Retry-After)
+def entry_by_id(query):
+    """An entry by the id a write's response gave it; with ``tree_size``, its inclusion proof.
+    While the entry waits in the log's queue: 404 ``queued`` with ``Retry-After``."""
+    try:
+        return queries.entry_by_id(query["id"], query.get("tree_size"))
+    except queries.Queued:
+        message = "the entry is queued: the sequencer gives it its index within a second"
+        response = jsonify(error_body("queued", message))
+        response.status_code = 404
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response

@@ -7,7 +7,13 @@ import json
 import sqlalchemy as sa
 
 from subsidy.audit import merkle, note
-from subsidy.audit.models import AuditCheckpoint, AuditCheckpointNote, AuditCosignature, AuditEntry
+from subsidy.audit.models import (
+    AuditCheckpoint,
+    AuditCheckpointNote,
+    AuditCosignature,
+    AuditEntry,
+    AuditQueued,
+)
 from subsidy.audit.services import fetch_nodes, latest_checkpoint_row, load_compact_range, log_size
 from subsidy.errors import Conflict, NotFound, ValidationFailed
 from subsidy.extensions import db
@@ -81,6 +87,58 @@ def consistency_proof(first: int, second: int) -> dict:
     nodes = fetch_nodes(db.session, merkle.nodes_needed(ranges))
     path = merkle.consistency_proof(first, second, lambda lv, ix: nodes[(lv, ix)])
     return {"first": first, "second": second, "path": [node.hex() for node in path]}
+
+
+class Queued(Exception):
+    """The entry is in the log's queue: it has no index, and so no proof, yet."""
+
+
+def entry_by_id(entry_id: int, tree_size: int | None = None) -> dict:
+    """The entry that had queue id ``entry_id``, once the sequencer gave it its index; with
+    ``tree_size``, its inclusion proof in that tree. :class:`Queued` while it waits."""
+    row = db.session.execute(
+        sa.select(AuditEntry.entry_index, AuditEntry.leaf_hash, AuditEntry.canonical).where(
+            AuditEntry.entry_id == entry_id
+        )
+    ).first()
+    if row is None:
+        if db.session.get(AuditQueued, entry_id) is not None:
+            raise Queued(entry_id)
+        raise NotFound(f"no log entry with id {entry_id}")
+    found = {
+        "id": entry_id,
+        "index": row.entry_index,
+        "leaf_hash": bytes(row.leaf_hash).hex(),
+        "entry": json.loads(bytes(row.canonical)),
+    }
+    if tree_size is not None:
+        if tree_size <= row.entry_index:
+            raise ValidationFailed.field(
+                "tree_size", f"must be more than the entry's index {row.entry_index}"
+            )
+        proof = inclusion_proof(row.entry_index, tree_size)
+        found |= {"tree_size": tree_size, "path": proof["path"]}
+    return found
+
+
+def log_entry_of(subject: str, action: str) -> dict | None:
+    """``{id, index}`` of the first entry of ``action`` about ``subject``: in the log (its queue
+    id, None if it was appended under the log lock), else still queued (index None)."""
+    row = db.session.execute(
+        sa.select(AuditEntry.entry_id, AuditEntry.entry_index)
+        .where(AuditEntry.subject == subject, AuditEntry.action == action)
+        .order_by(AuditEntry.entry_index)
+        .limit(1)
+    ).first()
+    if row is not None:
+        return {"id": row.entry_id, "index": row.entry_index}
+    queued = db.session.execute(
+        sa.select(AuditQueued.id)
+        .where(AuditQueued.subject == subject, AuditQueued.action == action)
+        .order_by(AuditQueued.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    return None if queued is None else {"id": queued, "index": None}
 
 
 def history_of(subject: str) -> list[dict]:

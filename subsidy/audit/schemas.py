@@ -56,3 +56,17 @@ class ConsistencyProofSchema(Schema):
     first = fields.Integer(required=True)
     second = fields.Integer(required=True)
     path = fields.List(fields.String(), required=True)
+
+
+class EntryByIdQuerySchema(Schema):
+    id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))
+    tree_size = fields.Integer(validate=_SIZE)
+
+
+class EntryByIdSchema(Schema):
+    id = fields.Integer(required=True)
+    index = fields.Integer(required=True)
+    leaf_hash = fields.String(required=True)
+    entry = fields.Dict(required=True)
+    tree_size = fields.Integer()
+    path = fields.List(fields.String())

@@ -125,6 +125,7 @@ MATRIX = {
     ("GET", "/api/v1/audit/public-key"): PUBLIC,
     ("GET", "/api/v1/audit/proofs/inclusion"): PUBLIC,
     ("GET", "/api/v1/audit/proofs/consistency"): PUBLIC,
+    ("GET", "/api/v1/audit/entries/by-id"): PUBLIC,
     # --- the log as tlog-tiles --------------------------------------------------------------
     ("GET", "/log/checkpoint"): PUBLIC,
     ("GET", "/log/vkey"): PUBLIC,
