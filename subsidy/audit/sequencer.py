@@ -17,6 +17,7 @@ everything committed to the queue before them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import NamedTuple
@@ -88,8 +89,10 @@ def sequence_after(session: Session) -> None:
     _swept = True
     try:
         run_sequencer()
-    except sa.exc.SQLAlchemyError:
-        session.rollback()
+    except sa.exc.SQLAlchemyError as error:
+        # One line, not a traceback: the database may be gone (subsidy.outage answers that).
         logging.getLogger(__name__).warning(
-            "the log's sequencer failed; its entries stay queued", exc_info=True
+            "the log's sequencer failed, its entries stay queued: %s", type(error).__name__
         )
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            session.rollback()

@@ -63,3 +63,29 @@ def test_a_submission_answers_with_its_queued_entry_id_which_leads_to_its_index(
     assert found["entry"]["action"] == "application_submitted"
     assert found["entry"]["subject"] == f"application:{answer.json['id']}"
     assert found["entry"]["data"]["queue_number"] == 1
+
+
+def test_a_sequencer_that_fails_after_the_commit_leaves_the_answer_and_the_entry(
+    client, app, monkeypatch, caplog
+):
+    import sqlalchemy as sa
+
+    import subsidy.audit.sequencer as sequencer
+
+    def gone(**_):
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection lost"))
+
+    real = sequencer.run_sequencer
+    monkeypatch.setattr(sequencer, "run_sequencer", gone)
+    queued = client.post(
+        "/api/v1/auth/token", json={"username": "nobody-here", "password": "wrong password"}
+    )
+    assert queued.status_code == 401  # a failed login is kept and logged (queued)
+    assert "the log's sequencer failed" in caplog.text and "Traceback" not in caplog.text
+    subject = "user:unknown"
+    pending = db.session.execute(
+        sa.text("SELECT count(*) FROM audit_queue WHERE subject = :s"), {"s": subject}
+    ).scalar()
+    assert pending == 1
+    real()
+    assert not db.session.execute(sa.text("SELECT count(*) FROM audit_queue")).scalar()
