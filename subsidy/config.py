@@ -53,6 +53,11 @@ class Config:
     # logout, a password or role change or deactivation (subsidy.accounts.sessions).
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     SESSION_IDLE_TIMEOUT = timedelta(hours=1)
+    # The cookie is sent again only when the session changes: refreshed on every response, a
+    # late answer to an earlier request put back the cookie from before a change (?lang=ru was
+    # undone). The server keeps the session's end, so the cookie's own 8 hours from sign-in are
+    # only an upper bound (tests/http/test_session_cookie.py).
+    SESSION_REFRESH_EACH_REQUEST = False
     # The login throttle (subsidy.accounts.throttle, docs/accounts.md): per account, 5 failures
     # free, then a wait of 30 s doubling to at most 15 min; per address, 100 failures a quarter
     # of an hour. Counted in Redis when RATELIMIT_STORAGE_URI is redis://, else the database.
