@@ -72,3 +72,15 @@ def test_deactivate_and_activate(runner):
     db.session.expire_all()
     assert db.session.get(User, user.id).is_active
     assert _last_action() == "user_activated"
+
+
+def test_users_create_refuses_the_passwords_the_attack_used_and_writes_nothing(runner):
+    before = db.session.execute(sa.select(sa.func.count()).select_from(User)).scalar_one()
+    for weak in ("1234567890", "aaaaaaaaaa"):
+        result = runner.invoke(
+            args=["users", "create", "weakling", "--role", "auditor"], input=weak + "\n"
+        )
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith("error: password: is too easy to guess")
+    after = db.session.execute(sa.select(sa.func.count()).select_from(User)).scalar_one()
+    assert after == before
