@@ -4,7 +4,7 @@ from flask import Response, jsonify
 
 from subsidy.access import Role, public, roles
 from subsidy.api_docs import Blueprint
-from subsidy.audit import queries
+from subsidy.audit import queries, queue_queries
 from subsidy.audit.schemas import (
     CheckpointSchema,
     ConsistencyProofSchema,
@@ -79,8 +79,8 @@ def entry_by_id(query):
     """An entry by the id a write's response gave it; with ``tree_size``, its inclusion proof.
     While the entry waits in the log's queue: 404 ``queued`` with ``Retry-After``."""
     try:
-        return queries.entry_by_id(query["id"], query.get("tree_size"))
-    except queries.Queued:
+        return queue_queries.entry_by_id(query["id"], query.get("tree_size"))
+    except queue_queries.Queued:
         message = "the entry is queued: the sequencer gives it its index within a second"
         response = jsonify(error_body("queued", message))
         response.status_code = 404

@@ -89,38 +89,6 @@ def consistency_proof(first: int, second: int) -> dict:
     return {"first": first, "second": second, "path": [node.hex() for node in path]}
 
 
-class Queued(Exception):
-    """The entry is in the log's queue: it has no index, and so no proof, yet."""
-
-
-def entry_by_id(entry_id: int, tree_size: int | None = None) -> dict:
-    """The entry that had queue id ``entry_id``, once the sequencer gave it its index; with
-    ``tree_size``, its inclusion proof in that tree. :class:`Queued` while it waits."""
-    row = db.session.execute(
-        sa.select(AuditEntry.entry_index, AuditEntry.leaf_hash, AuditEntry.canonical).where(
-            AuditEntry.entry_id == entry_id
-        )
-    ).first()
-    if row is None:
-        if db.session.get(AuditQueued, entry_id) is not None:
-            raise Queued(entry_id)
-        raise NotFound(f"no log entry with id {entry_id}")
-    found = {
-        "id": entry_id,
-        "index": row.entry_index,
-        "leaf_hash": bytes(row.leaf_hash).hex(),
-        "entry": json.loads(bytes(row.canonical)),
-    }
-    if tree_size is not None:
-        if tree_size <= row.entry_index:
-            raise ValidationFailed.field(
-                "tree_size", f"must be more than the entry's index {row.entry_index}"
-            )
-        proof = inclusion_proof(row.entry_index, tree_size)
-        found |= {"tree_size": tree_size, "path": proof["path"]}
-    return found
-
-
 def log_entry_of(subject: str, action: str) -> dict | None:
     """``{id, index}`` of the first entry of ``action`` about ``subject``: in the log (its queue
     id, None if it was appended under the log lock), else still queued (index None)."""
