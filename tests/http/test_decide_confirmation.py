@@ -6,11 +6,10 @@ the page's language."""
 import re
 
 import pytest
-import sqlalchemy as sa
 
-from subsidy.applications.models import Application, Status
-from subsidy.extensions import db
+from subsidy.applications.models import Status
 from tests.factories import PASSWORD, make_applicant, make_program, make_user, registry, submit
+from tests.http._forms import application_status, confirm_fields
 
 
 def _csrf(html: str) -> str:
@@ -37,23 +36,6 @@ def _post(client, application, action: str, **data):
     return client.post(f"/applications/{application.id}/{action}", data=data)
 
 
-def _status(application) -> Status:
-    db.session.expire_all()
-    return db.session.execute(
-        sa.select(Application.status).where(Application.id == application.id)
-    ).scalar_one()
-
-
-def _carried(html: str) -> dict[str, str]:
-    form = html[html.index('id="confirm-form"') :]
-    form = form[: form.index("</form>")]
-    fields = {}
-    for tag in re.findall(r"<input [^>]+>", form):
-        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
-        fields[name.group(1)] = value.group(1)
-    return fields
-
-
 def test_approve_asks_first_then_approves_what_it_stated(client, world):
     application = submit(world["farm"], quantity="10")
     _sign_in(client, make_user("official"))
@@ -61,12 +43,12 @@ def test_approve_asks_first_then_approves_what_it_stated(client, world):
     assert asked.status_code == 200
     assert 'id="confirm"' in asked.text and 'id="approve-form"' not in asked.text
     assert "9\u00a0000,00 ₸" in asked.text and "проверено" in asked.text
-    assert _status(application) is Status.SUBMITTED
-    carried = _carried(asked.text)
+    assert application_status(application.id) is Status.SUBMITTED
+    carried = confirm_fields(asked.text)
     assert carried["amount"] == "9 000" and carried["confirmed"] == "1"
     done = client.post(f"/applications/{application.id}/approve", data=carried)
     assert done.status_code == 302
-    assert _status(application) is Status.APPROVED
+    assert application_status(application.id) is Status.APPROVED
 
 
 def test_a_first_approval_says_a_second_official_follows(client, world):
@@ -74,7 +56,7 @@ def test_a_first_approval_says_a_second_official_follows(client, world):
     _sign_in(client, make_user("official"))
     asked = _post(client, application, "approve")
     assert "Дать первое одобрение" in asked.text and "50\u00a0000,00 ₸" in asked.text
-    assert _status(application) is Status.SUBMITTED
+    assert application_status(application.id) is Status.SUBMITTED
 
 
 def test_approve_refusals_show_before_any_confirmation(client, world):
@@ -85,7 +67,7 @@ def test_approve_refusals_show_before_any_confirmation(client, world):
     exponent = _post(client, application, "approve", amount="1e3")
     assert exponent.status_code == 422
     assert "без экспоненты" in exponent.text
-    assert _status(application) is Status.SUBMITTED
+    assert application_status(application.id) is Status.SUBMITTED
 
 
 def test_an_empty_reason_is_refused_in_the_pages_language(client, world):
@@ -98,17 +80,17 @@ def test_an_empty_reason_is_refused_in_the_pages_language(client, world):
     assert form.index("novalidate") < form.index(">")  # the page's message, not the browser's
     asked = _post(client, application, "reject", reason="нет справки")
     assert asked.status_code == 200 and "Отклонить заявку" in asked.text
-    assert _status(application) is Status.SUBMITTED
-    done = client.post(f"/applications/{application.id}/reject", data=_carried(asked.text))
+    assert application_status(application.id) is Status.SUBMITTED
+    done = client.post(f"/applications/{application.id}/reject", data=confirm_fields(asked.text))
     assert done.status_code == 302
-    assert _status(application) is Status.REJECTED
+    assert application_status(application.id) is Status.REJECTED
 
 
 def test_an_application_already_decided_is_refused_at_once(client, world):
     application = submit(world["farm"], quantity="10")
     _sign_in(client, make_user("official"))
     asked = _post(client, application, "reject", reason="нет справки")
-    client.post(f"/applications/{application.id}/reject", data=_carried(asked.text))
+    client.post(f"/applications/{application.id}/reject", data=confirm_fields(asked.text))
     again = _post(client, application, "approve")
     assert again.status_code == 409 and 'id="confirm"' not in again.text
 
@@ -119,7 +101,7 @@ def test_withdraw_asks_first(client, world):
     asked = _post(client, application, "withdraw")
     assert asked.status_code == 200 and "Отозвать заявку" in asked.text
     assert 'id="withdraw-form"' not in asked.text
-    assert _status(application) is Status.SUBMITTED
-    done = client.post(f"/applications/{application.id}/withdraw", data=_carried(asked.text))
+    assert application_status(application.id) is Status.SUBMITTED
+    done = client.post(f"/applications/{application.id}/withdraw", data=confirm_fields(asked.text))
     assert done.status_code == 302
-    assert _status(application) is Status.WITHDRAWN
+    assert application_status(application.id) is Status.WITHDRAWN

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from subsidy.accounts.services import issue_token
-from subsidy.applications.models import Application, Status
+from subsidy.applications.models import Status
 from subsidy.audit.models import AuditEntry
 from subsidy.extensions import db
 from subsidy.preconditions import IfMatch, PreconditionFailed, entity_tag
@@ -27,6 +27,7 @@ from tests.factories import (
     submit,
     tranche,
 )
+from tests.http._forms import application_status
 from tests.http._obligations import rejected_application
 
 APPLICATIONS = "/api/v1/applications"
@@ -51,13 +52,6 @@ def _fresh_tokens():
 
 def _log_size() -> int:
     return db.session.execute(sa.select(sa.func.count()).select_from(AuditEntry)).scalar_one()
-
-
-def _status(application_id: int) -> Status:
-    db.session.expire_all()
-    return db.session.execute(
-        sa.select(Application.status).where(Application.id == application_id)
-    ).scalar_one()
 
 
 @pytest.fixture
@@ -106,7 +100,7 @@ def test_two_officials_with_the_same_version_the_second_gets_412(client, large):
     assert two.json["code"] == "precondition_failed"
     assert "If-Match" in two.json["errors"]
     assert "awaiting_second_approval" in two.json["errors"]["If-Match"][0]
-    assert _status(large.id) is Status.AWAITING_SECOND_APPROVAL and _log_size() == size
+    assert application_status(large.id) is Status.AWAITING_SECOND_APPROVAL and _log_size() == size
     # Having read it again, the second official completes it.
     fresh = _etag(client, path, second)
     done = client.post(f"{path}/approve", json={}, headers={**_auth(second), "If-Match": fresh})
@@ -123,7 +117,7 @@ def test_a_stale_version_refuses_a_rejection(client, large):
         f"{path}/reject", json={"reason": "no"}, headers={**_auth(official), "If-Match": seen}
     )
     assert refused.status_code == 412 and "If-Match" in refused.json["errors"]
-    assert _status(large.id) is Status.SUBMITTED and _log_size() == size
+    assert application_status(large.id) is Status.SUBMITTED and _log_size() == size
 
 
 def test_a_current_version_or_a_star_acts_and_a_weak_tag_never_matches(client, large):
@@ -162,7 +156,7 @@ def test_an_if_match_without_a_tag_is_a_400_naming_it(client, large):
         )
         assert response.status_code == 400, (value, response.json)
         assert "If-Match" in response.json["errors"]
-    assert _status(large.id) is Status.SUBMITTED and _log_size() == size
+    assert application_status(large.id) is Status.SUBMITTED and _log_size() == size
 
 
 def test_without_if_match_the_api_decides_as_before(client, large):
@@ -343,4 +337,4 @@ def test_two_officials_at_once_one_is_refused_even_without_the_log_lock(committe
     assert not errors, errors
     assert sorted(statuses) == [200, 412]
     with committed_app.app_context():
-        assert _status(application_id) is Status.AWAITING_SECOND_APPROVAL
+        assert application_status(application_id) is Status.AWAITING_SECOND_APPROVAL

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from subsidy.appeals import services as appeals
-from subsidy.applications.models import Application, Status
+from subsidy.applications.models import Status
 from subsidy.audit.models import AuditEntry
 from subsidy.decisions import services as decisions
 from subsidy.extensions import db
@@ -29,6 +29,7 @@ from tests.factories import (
     submit,
     tranche,
 )
+from tests.http._forms import application_status, confirm_fields
 from tests.http._obligations import rejected_application
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -52,23 +53,6 @@ def _sign_in(client, user) -> None:
 
 def _log_size() -> int:
     return db.session.execute(sa.select(sa.func.count()).select_from(AuditEntry)).scalar_one()
-
-
-def _status(application_id: int) -> Status:
-    db.session.expire_all()
-    return db.session.execute(
-        sa.select(Application.status).where(Application.id == application_id)
-    ).scalar_one()
-
-
-def _carried(html: str) -> dict[str, str]:
-    form = html[html.index('id="confirm-form"') :]
-    form = form[: form.index("</form>")]
-    fields = {}
-    for tag in re.findall(r"<input [^>]+>", form):
-        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
-        fields[name.group(1)] = value.group(1)
-    return fields
 
 
 @pytest.fixture
@@ -100,7 +84,7 @@ def test_a_first_approval_given_meanwhile_is_said_and_nothing_is_recorded(client
     data = {"csrf_token": _csrf(page.text), "version": _version(page.text, "approve-form")}
     asked = client.post(f"/applications/{large.id}/approve", data=data)
     assert asked.status_code == 200 and 'id="confirm"' in asked.text
-    carried = _carried(asked.text)
+    carried = confirm_fields(asked.text)
     assert carried["version"] == data["version"] and carried["confirmed"] == "1"
     decisions.approve_application(application=large, user=make_user())  # another official
     size = _log_size()
@@ -108,7 +92,7 @@ def test_a_first_approval_given_meanwhile_is_said_and_nothing_is_recorded(client
     assert confirmed.status_code == 409
     assert "другое должностное лицо дало первое одобрение" in confirmed.text
     assert 'id="action-error"' in confirmed.text and 'id="confirm"' not in confirmed.text
-    assert _status(large.id) is Status.AWAITING_SECOND_APPROVAL and _log_size() == size
+    assert application_status(large.id) is Status.AWAITING_SECOND_APPROVAL and _log_size() == size
     # The page now shows the first approval and its forms carry the version it shows.
     fresh = _version(confirmed.text, "approve-form")
     assert fresh != data["version"]
@@ -116,7 +100,7 @@ def test_a_first_approval_given_meanwhile_is_said_and_nothing_is_recorded(client
         f"/applications/{large.id}/approve",
         data={"csrf_token": _csrf(confirmed.text), "version": fresh, "confirmed": "1"},
     )
-    assert again.status_code == 302 and _status(large.id) is Status.APPROVED
+    assert again.status_code == 302 and application_status(large.id) is Status.APPROVED
 
 
 def test_a_stale_form_is_answered_before_the_confirmation(client, large):
@@ -146,12 +130,12 @@ def test_flags_computed_again_meanwhile_stop_a_rejection(client, large):
         "version": _version(page.text, "reject-form"),
         "reason": "нет справки",
     }
-    carried = _carried(client.post(f"/applications/{large.id}/reject", data=data).text)
+    carried = confirm_fields(client.post(f"/applications/{large.id}/reject", data=data).text)
     flags.recompute_flags(application=large, actor="test")
     confirmed = client.post(f"/applications/{large.id}/reject", data=carried)
     assert confirmed.status_code == 409
     assert "Заявка изменилась, пока страница была открыта" in confirmed.text
-    assert _status(large.id) is Status.SUBMITTED
+    assert application_status(large.id) is Status.SUBMITTED
 
 
 # --- appeals ---------------------------------------------------------------------------------
